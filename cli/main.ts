@@ -1,0 +1,36 @@
+/**
+ * `burrow <command>`: one entry point, each command in its own module, loaded only when asked
+ * for (so `burrow conformance` never loads BLE or serial code).
+ */
+
+interface Command {
+  readonly summary: string;
+  load(): Promise<{ run(args: string[]): Promise<number> }>;
+}
+
+const COMMANDS: Record<string, Command> = {
+  conformance: {
+    summary: 'conformance noise <vectors.json>   run Noise_XX_25519 vectors in both roles',
+    load: () => import('./conformance.ts'),
+  },
+};
+
+function usage(): string {
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  burrow ${c.summary.startsWith(name) ? c.summary : `${name}  ${c.summary}`}`);
+  return ['Burrow: end-to-end secure channels for IoT fleets', '', 'Usage:', ...lines, '', 'Run `burrow <command> --help` for details.'].join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    console.log(usage());
+    return name === undefined ? 2 : 0;
+  }
+  const command = COMMANDS[name];
+  if (command === undefined) {
+    console.error(`burrow: unknown command '${name}'\n\n${usage()}`);
+    return 2;
+  }
+  const module = await command.load();
+  return module.run(rest);
+}
