@@ -36,6 +36,7 @@ export type ErrorCode =
   | 'CHANNEL_TOO_OLD'
   | 'CHANNEL_CLOSED'
   | 'CHANNEL_OVERSIZE'
+  | 'CHANNEL_MALFORMED'
   // routing and framing
   | 'ROUTE_EMPTY'
   | 'ROUTE_NO_WORKER'

@@ -45,7 +45,7 @@ describe('on the XS engine (xsnap-worker)', function () {
 
   it('completes an XX initiator handshake against a node:crypto responder, metered', async () => {
     const cost = await measureInitiatorHandshake(host);
-    console.log(`    XS initiator handshake: ${cost.compute.toLocaleString()} meter units, ${cost.heapSlots} live heap slots (+${cost.heapSlotsDelta}), bundle ${host.bundleBytes} bytes`);
+    console.log(`    XS initiator handshake: ${cost.compute.toLocaleString()} meter units, ${cost.slotsAboveBaseline} heap slots above baseline (garbage included), ${cost.retainedSlots} retained; bundle ${host.bundleBytes} bytes`);
     assert.deepEqual(cost.handshakeBytes, [32, 96, 64]);
     assert.ok(cost.compute > 0);
   });

@@ -37,16 +37,21 @@ export class XsTestHost {
 export interface HandshakeCost {
   /** Meter units for the initiator's whole part: write 1, read 2, write 3. */
   readonly compute: number;
-  /** Live heap slots after the handshake, minus those before it. */
-  readonly heapSlotsDelta: number;
-  /** Live heap slots after the handshake. */
-  readonly heapSlots: number;
+  /**
+   * Heap slots the handshake took above the collected baseline, garbage included (XS reports
+   * the slot count after each crank, not a peak): an upper bound on its peak live slots unless
+   * XS collected inside the crank.
+   */
+  readonly slotsAboveBaseline: number;
+  /** Slots still live after the handshake and a collection (the channel state it leaves). */
+  readonly retainedSlots: number;
   readonly handshakeBytes: readonly number[];
 }
 
 /** One XX initiator handshake on XS against a node:crypto responder on the host. */
 export async function measureInitiatorHandshake(host: XsTestHost): Promise<HandshakeCost> {
   const before = await host.request<string>({ op: 'handshake-prepare' });
+  const baseline = await host.request<null>({ op: 'gc' });
   const responder = new HandshakeState({
     provider: nodeCryptoProvider(),
     protocolName: PRODUCTION_PROTOCOL,
@@ -60,10 +65,12 @@ export async function measureInitiatorHandshake(host: XsTestHost): Promise<Hands
   const m3 = await host.request<string>({ op: 'handshake-read2-write3', message2: toHex(message2) });
   responder.readMessage(fromHex(m3.reply));
   if (responder.status !== 'complete' || toHex(responder.rs!) !== before.reply) throw new Error('XS handshake did not complete');
+  const after = await host.request<null>({ op: 'gc' });
+  const base = baseline.meter.heapSlots;
   return {
     compute: m1.meter.compute + m3.meter.compute,
-    heapSlots: m3.meter.heapSlots,
-    heapSlotsDelta: m3.meter.heapSlots - before.meter.heapSlots,
+    slotsAboveBaseline: Math.max(m1.meter.heapSlots, m3.meter.heapSlots) - base,
+    retainedSlots: after.meter.heapSlots - base,
     handshakeBytes: [m1.reply.length / 2, message2.length, m3.reply.length / 2],
   };
 }
