@@ -25,6 +25,7 @@ export type ErrorCode =
   | 'HANDSHAKE_BAD_STATE'
   | 'HANDSHAKE_BAD_MESSAGE'
   | 'HANDSHAKE_TIMEOUT'
+  | 'HANDSHAKE_OVERSIZE'
   // identities and trust
   | 'IDENTITY_BAD_SIGNATURE'
   | 'IDENTITY_EXPIRED'
@@ -37,12 +38,18 @@ export type ErrorCode =
   | 'CHANNEL_CLOSED'
   | 'CHANNEL_OVERSIZE'
   | 'CHANNEL_MALFORMED'
+  | 'CHANNEL_TOO_FAR'
+  | 'CHANNEL_NONCE_EXHAUSTED'
   // routing and framing
   | 'ROUTE_EMPTY'
   | 'ROUTE_NO_WORKER'
   | 'ROUTE_FORBIDDEN'
+  | 'ROUTE_BAD_ADDRESS'
+  | 'ROUTE_TOO_LONG'
+  | 'ROUTE_OVERSIZE'
   | 'FRAME_OVERSIZE'
   | 'FRAME_REASSEMBLY'
+  | 'FRAME_QUEUE_FULL'
   // configuration and usage
   | 'CONFIG_INVALID';
 
