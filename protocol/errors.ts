@@ -51,7 +51,15 @@ export type ErrorCode =
   | 'FRAME_REASSEMBLY'
   | 'FRAME_QUEUE_FULL'
   // configuration and usage
-  | 'CONFIG_INVALID';
+  | 'CONFIG_INVALID'
+  // XS engine host (simulators/xs: xsnap-worker processes and the calls XS makes to its host)
+  | 'XS_ENGINE_MISSING'
+  | 'XS_ENGINE_EXITED'
+  | 'XS_ENGINE_TIMEOUT'
+  | 'XS_ENGINE_EXCEPTION'
+  | 'XS_ENGINE_PROTOCOL'
+  | 'XS_ENGINE_METER_LIMIT'
+  | 'XS_HOST_CALL_FAILED';
 
 export class BurrowError extends Error {
   readonly code: ErrorCode;

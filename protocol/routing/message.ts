@@ -14,10 +14,11 @@ import type { Address } from './address.ts';
 import type { Route } from './route.ts';
 
 // Our limits.
-/** Payload bytes: a channel message (body limit 4,000 + 25 bytes of counter, tag and type,
- *  see channel/transport.ts) or an XX handshake message with identity and attestation fits,
- *  while a device with ~166 KB of RAM can hold a few messages in flight. */
-export const MAX_PAYLOAD = 4096;
+/** Payload bytes: the largest channel message (MAX_CHANNEL_MESSAGE, 4096, see
+ *  channel/constants.ts) plus its one-byte secure-channel envelope, rounded up to 4160; an XX
+ *  handshake message with identity and attestation fits easily, while a device with ~166 KB of
+ *  RAM can still hold a few messages in flight. */
+export const MAX_PAYLOAD = 4160;
 
 export interface RoutedMessage {
   readonly onwardRoute: Route;

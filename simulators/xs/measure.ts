@@ -1,76 +1,109 @@
 /**
- * Runs the XS test bundle in a fresh xsnap-worker and reads XS's deterministic meter: the
- * figures the bench reports for the device (meter units and heap slots), and the harness the
- * XS test suite drives.
+ * Device-side costs on the real XS engine, for the bench: one X25519 DH, one Ed25519 sign and
+ * verify, one XX initiator handshake, each measured in its own fresh xsnap-worker by meter.ts
+ * over the targets in cost-entry.ts. The handshake's responder runs here on the host with
+ * node:crypto, reached by the XS side through HOST_SERVICE.peer, so only the device's half is
+ * metered; it checks that every measured handshake really completed with the device's key.
  */
 import { fileURLToPath } from 'node:url';
-import { fromHex, toHex, utf8Decode, utf8Encode } from '../../protocol/bytes.ts';
+import { EMPTY, equalBytes } from '../../protocol/bytes.ts';
 import { HandshakeState } from '../../protocol/noise/handshake-state.ts';
 import { PRODUCTION_PROTOCOL } from '../../protocol/noise/protocol-name.ts';
 import { nodeCryptoProvider } from '../../crypto-node/provider.ts';
-import { bundleForXs } from './bundle.ts';
-import { XsnapProcess, type XsMeter } from './xsnap-process.ts';
+import { XsBundleHost, type BundleHostOptions } from './bundle-host.ts';
+import { HOST_SERVICE } from './host-call.ts';
+import type { HostService } from './host-services.ts';
+import { measureTarget, type CallCost, type Measurement } from './meter.ts';
+import { seededRandom } from './random.ts';
 
-const ENTRY = fileURLToPath(new URL('../../test/xs/entry.ts', import.meta.url));
+export { measureTarget, measureXsCall, type CallCost, type MeasureOptions, type Measurement } from './meter.ts';
 
-/** An xsnap-worker with the test bundle loaded, speaking JSON requests. */
-export class XsTestHost {
-  private constructor(readonly xs: XsnapProcess, readonly bundleBytes: number) {}
+/** The bundle entry holding the cost targets. */
+export const COST_ENTRY = fileURLToPath(new URL('./cost-entry.ts', import.meta.url));
+export const COST_TARGETS = ['x25519-dh', 'ed25519-sign', 'ed25519-verify', 'xx-initiator'] as const;
+export type CostTarget = (typeof COST_TARGETS)[number];
 
-  static async start(): Promise<XsTestHost> {
-    const bundle = await bundleForXs(ENTRY);
-    const xs = new XsnapProcess({ name: 'test-bundle' });
-    await xs.evaluate(bundle.code);
-    return new XsTestHost(xs, bundle.bytes);
-  }
-
-  async request<T>(body: object): Promise<{ reply: T; meter: XsMeter }> {
-    const { result, meter } = await this.xs.command(utf8Encode(JSON.stringify(body)));
-    return { reply: JSON.parse(utf8Decode(result)) as T, meter };
-  }
-
-  close(): Promise<void> {
-    return this.xs.close();
-  }
+/** Starts a fresh xsnap-worker with the cost bundle loaded: one per measurement. */
+export function startCostHost(options: Partial<BundleHostOptions> = {}): Promise<XsBundleHost> {
+  return XsBundleHost.start({ name: 'xs-costs', ...options, entry: COST_ENTRY });
 }
 
-export interface HandshakeCost {
-  /** Meter units for the initiator's whole part: write 1, read 2, write 3. */
-  readonly compute: number;
-  /**
-   * Heap slots the handshake took above the collected baseline, garbage included (XS reports
-   * the slot count after each crank, not a peak): an upper bound on its peak live slots unless
-   * XS collected inside the crank.
-   */
+/** @deprecated Older name used by bench/sections/xs.ts; prefer startCostHost(). */
+export const XsTestHost = { start: startCostHost } as const;
+export type XsTestHost = XsBundleHost;
+
+export interface HandshakeCost extends CallCost {
+  /** allocatedSlots under the bench's older name. */
   readonly slotsAboveBaseline: number;
-  /** Slots still live after the handshake and a collection (the channel state it leaves). */
-  readonly retainedSlots: number;
+  /** Sizes of XX messages 1, 2 and 3 (empty payloads). */
   readonly handshakeBytes: readonly number[];
 }
 
-/** One XX initiator handshake on XS against a node:crypto responder on the host. */
-export async function measureInitiatorHandshake(host: XsTestHost): Promise<HandshakeCost> {
-  const before = await host.request<string>({ op: 'handshake-prepare' });
-  const baseline = await host.request<null>({ op: 'gc' });
-  const responder = new HandshakeState({
-    provider: nodeCryptoProvider(),
-    protocolName: PRODUCTION_PROTOCOL,
-    initiator: false,
-    prologue: new Uint8Array(0),
-    s: nodeCryptoProvider().dh.generateKeyPair(),
-  });
-  const m1 = await host.request<string>({ op: 'handshake-write1' });
-  responder.readMessage(fromHex(m1.reply));
-  const message2 = responder.writeMessage(new Uint8Array(0));
-  const m3 = await host.request<string>({ op: 'handshake-read2-write3', message2: toHex(message2) });
-  responder.readMessage(fromHex(m3.reply));
-  if (responder.status !== 'complete' || toHex(responder.rs!) !== before.reply) throw new Error('XS handshake did not complete');
-  const after = await host.request<null>({ op: 'gc' });
-  const base = baseline.meter.heapSlots;
-  return {
-    compute: m1.meter.compute + m3.meter.compute,
-    slotsAboveBaseline: Math.max(m1.meter.heapSlots, m3.meter.heapSlots) - base,
-    retainedSlots: after.meter.heapSlots - base,
-    handshakeBytes: [m1.reply.length / 2, message2.length, m3.reply.length / 2],
+// The device's static private key in cost-entry.ts ('xx-initiator'): the responder checks it.
+const DEVICE_STATIC = new Uint8Array(32).fill(0x55);
+
+/**
+ * The peer service: a node:crypto XX responder, a new one for every handshake. Its ephemeral
+ * keys come from a seeded stream (the option otherwise reserved for vectors): the device's DH
+ * work depends on the peer's keys, so random ones would move the meter count between runs.
+ */
+function responderPeer(onComplete: (rs: Uint8Array, sizes: number[]) => void): HostService {
+  const provider = nodeCryptoProvider();
+  const s = provider.dh.keyPairFromPrivate(new Uint8Array(32).fill(0x66));
+  const ephemeral = seededRandom(0x7e5);
+  let hs: HandshakeState | undefined;
+  let sizes: number[] = [];
+  return (message) => {
+    if (!hs || hs.status === 'complete') {
+      const e = provider.dh.keyPairFromPrivate(ephemeral(32));
+      hs = new HandshakeState({ provider, protocolName: PRODUCTION_PROTOCOL, initiator: false, prologue: EMPTY, s, e });
+      sizes = [];
+    }
+    sizes.push(message.length);
+    hs.readMessage(message);
+    if (hs.status === 'complete') {
+      onComplete(hs.rs!, sizes);
+      return EMPTY;
+    }
+    const reply = hs.writeMessage(EMPTY);
+    sizes.push(reply.length);
+    return reply;
   };
+}
+
+/** Registers the responder and returns a check that `runs` handshakes completed with our key. */
+function attachResponder(host: XsBundleHost): { completed: () => number; handshakeBytes: () => number[] } {
+  const expected = nodeCryptoProvider().dh.keyPairFromPrivate(DEVICE_STATIC).publicKey;
+  let completed = 0;
+  let sizes: number[] = [];
+  host.services.register(HOST_SERVICE.peer, responderPeer((rs, messageSizes) => {
+    if (equalBytes(rs, expected)) completed++;
+    sizes = messageSizes;
+  }));
+  return { completed: () => completed, handshakeBytes: () => sizes };
+}
+
+async function measureHandshakes(host: XsBundleHost, runs: number): Promise<{ measurement: Measurement; handshakeBytes: number[] }> {
+  const responder = attachResponder(host);
+  const measurement = await measureTarget(host, 'xx-initiator', null, runs);
+  if (responder.completed() !== runs) throw new Error(`${responder.completed()} of ${runs} XS handshakes completed with the device's static key`);
+  return { measurement, handshakeBytes: responder.handshakeBytes() };
+}
+
+/** Measures one cost target in its own fresh process (the handshake with its responder). */
+export async function measureCost(target: CostTarget, runs = 2): Promise<Measurement> {
+  const host = await startCostHost({ name: `xs-costs ${target}` });
+  try {
+    if (target === 'xx-initiator') return (await measureHandshakes(host, runs)).measurement;
+    return await measureTarget(host, target, null, runs);
+  } finally {
+    await host.close();
+  }
+}
+
+/** XX initiator handshakes on XS against a node:crypto responder; host from startCostHost(). */
+export async function measureInitiatorHandshake(host: XsBundleHost, runs = 1): Promise<HandshakeCost> {
+  const { measurement, handshakeBytes } = await measureHandshakes(host, runs);
+  const last = measurement.runs[runs - 1]!;
+  return { ...last, slotsAboveBaseline: last.allocatedSlots, handshakeBytes };
 }

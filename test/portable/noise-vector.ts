@@ -1,6 +1,9 @@
 /**
- * The community Noise test-vector format (cacophony, snow), parsed and validated without Node
- * so the same code feeds the suite on XS. Only what Burrow runs is kept: XX over 25519, no PSK.
+ * The community Noise test-vector format (cacophony, snow): selected and validated without
+ * Node, so the same code feeds mocha, the XS engine and `burrow conformance`. Only what Burrow
+ * runs is kept: the XX pattern over 25519, no PSK. Every field is checked (type, hex, length)
+ * and a bad one is a TypeError or DecodeError naming it, because the conformance command runs
+ * files nobody here has seen and must count an odd vector as a failure, never crash on it.
  */
 import { fromHex } from '../../protocol/bytes.ts';
 
@@ -18,53 +21,82 @@ export interface NoiseVector {
   readonly expectFailure: boolean;
 }
 
-export const XX_25519 = /^Noise_XX_25519_[A-Za-z0-9]+_[A-Za-z0-9]+$/;
+// Protocol constants (Noise rev 34 §7.5, §12.1).
+/** Any XX_25519 name, whatever cipher and hash it names (supported or not). */
+export const XX_25519 = /^Noise_XX_25519_[^_\s]+_[^_\s]+$/;
+/** The XX_25519 suites Burrow runs: the official files hold eight each. */
+export const SUPPORTED_XX_25519 = /^Noise_XX_25519_(ChaChaPoly|AESGCM)_(SHA256|SHA512|BLAKE2s|BLAKE2b)$/;
+const KEY_BYTES = 32;
+/** XX has three handshake messages; transport messages follow. */
+export const HANDSHAKE_MESSAGES = 3;
 
-/** True for vectors Burrow must run: XX over 25519 with no PSK (a psk modifier renames XX). */
-export function isXX25519(raw: unknown): boolean {
-  if (typeof raw !== 'object' || raw === null) return false;
-  const r = raw as Record<string, unknown>;
-  if (typeof r['protocol_name'] !== 'string' || !XX_25519.test(r['protocol_name'])) return false;
-  const psks = [r['init_psks'], r['resp_psks']];
-  return psks.every((p) => p === undefined || (Array.isArray(p) && p.length === 0));
+function field(raw: unknown, name: string): unknown {
+  return typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>)[name] : undefined;
 }
 
-/** All entries of a vector file: `{ vectors: [...] }` or a bare array. */
+function hasNoPsks(raw: unknown): boolean {
+  return [field(raw, 'init_psks'), field(raw, 'resp_psks')].every((p) => p === undefined || p === null || (Array.isArray(p) && p.length === 0));
+}
+
+/** True for vectors the conformance command considers: XX over 25519, no PSK. */
+export function isXX25519(raw: unknown): boolean {
+  const name = field(raw, 'protocol_name');
+  return typeof name === 'string' && XX_25519.test(name) && hasNoPsks(raw);
+}
+
+/** True for the XX_25519 vectors whose cipher and hash Burrow supports. */
+export function isSupportedXX25519(raw: unknown): boolean {
+  return isXX25519(raw) && SUPPORTED_XX_25519.test(field(raw, 'protocol_name') as string);
+}
+
+/** All entries of a vector file: `{ "vectors": [...] }` or a bare array. */
 export function vectorEntries(file: unknown): unknown[] {
   if (Array.isArray(file)) return file;
-  if (typeof file === 'object' && file !== null && Array.isArray((file as { vectors?: unknown }).vectors)) {
-    return (file as { vectors: unknown[] }).vectors;
-  }
+  const vectors = field(file, 'vectors');
+  if (Array.isArray(vectors)) return vectors;
   throw new TypeError('vector file must be an array or an object with a "vectors" array');
 }
 
-function hexField(r: Record<string, unknown>, field: string, length?: number): Uint8Array {
-  const v = r[field];
-  if (typeof v !== 'string') throw new TypeError(`${field} must be a hex string`);
-  const bytes = fromHex(v);
-  if (length !== undefined && bytes.length !== length) throw new TypeError(`${field} must be ${length} bytes`);
+function hexField(raw: unknown, name: string, length?: number, label = name): Uint8Array {
+  const v = field(raw, name);
+  if (typeof v !== 'string') throw new TypeError(`${label} must be a hex string`);
+  let bytes: Uint8Array;
+  try {
+    bytes = fromHex(v);
+  } catch {
+    throw new TypeError(`${label} is not valid hex`);
+  }
+  if (length !== undefined && bytes.length !== length) throw new TypeError(`${label} must be ${length} bytes, not ${bytes.length}`);
   return bytes;
 }
 
-/** Validates one raw XX_25519 vector; throws TypeError/DecodeError naming the bad field. */
+/** Validates one raw XX_25519 vector; throws a TypeError naming the first bad field. */
 export function parseNoiseVector(raw: unknown): NoiseVector {
-  const r = raw as Record<string, unknown>;
-  const messages = r['messages'];
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new TypeError('vector must be an object');
+  const protocolName = field(raw, 'protocol_name');
+  if (typeof protocolName !== 'string') throw new TypeError('protocol_name must be a string');
+  const messages = field(raw, 'messages');
   if (!Array.isArray(messages)) throw new TypeError('messages must be an array');
+  if (messages.length < HANDSHAKE_MESSAGES) throw new TypeError(`messages must hold at least the ${HANDSHAKE_MESSAGES} handshake messages`);
+  const fail = field(raw, 'fail');
+  if (fail !== undefined && typeof fail !== 'boolean') throw new TypeError('fail must be true or false');
+  const handshakeHash = field(raw, 'handshake_hash');
   return {
-    protocolName: String(r['protocol_name']),
-    initPrologue: hexField(r, 'init_prologue'),
-    initStatic: hexField(r, 'init_static', 32),
-    initEphemeral: hexField(r, 'init_ephemeral', 32),
-    respPrologue: hexField(r, 'resp_prologue'),
-    respStatic: hexField(r, 'resp_static', 32),
-    respEphemeral: hexField(r, 'resp_ephemeral', 32),
-    handshakeHash: r['handshake_hash'] === undefined ? undefined : hexField(r, 'handshake_hash'),
+    protocolName,
+    initPrologue: hexField(raw, 'init_prologue'),
+    initStatic: hexField(raw, 'init_static', KEY_BYTES),
+    initEphemeral: hexField(raw, 'init_ephemeral', KEY_BYTES),
+    respPrologue: hexField(raw, 'resp_prologue'),
+    respStatic: hexField(raw, 'resp_static', KEY_BYTES),
+    respEphemeral: hexField(raw, 'resp_ephemeral', KEY_BYTES),
+    handshakeHash: handshakeHash === undefined || handshakeHash === null ? undefined : hexField(raw, 'handshake_hash'),
     messages: messages.map((m: unknown, i) => {
       if (typeof m !== 'object' || m === null) throw new TypeError(`messages[${i}] must be an object`);
-      const mr = m as Record<string, unknown>;
-      return { payload: hexField(mr, 'payload'), ciphertext: hexField(mr, 'ciphertext') };
+      return {
+        payload: hexField(m, 'payload', undefined, `messages[${i}].payload`),
+        ciphertext: hexField(m, 'ciphertext', undefined, `messages[${i}].ciphertext`),
+      };
     }),
-    expectFailure: r['fail'] === true,
+    expectFailure: fail === true,
   };
 }

@@ -139,7 +139,10 @@ export function routingSuite(): Suite {
           checkThrowsCode(() => decodeMessage(edit(1, 0)), 'DECODE_BAD_VALUE', 'empty onward route');
           checkThrowsCode(() => decodeMessage(edit(3, MAX_ADDRESS_VALUE + 1)), 'DECODE_OVERSIZE', 'long address value');
           checkThrowsCode(() => decodeMessage(edit(3, 0)), 'DECODE_BAD_VALUE', 'empty address value');
-          checkThrowsCode(() => decodeMessage(edit(payloadLengthAt + 1, 1)), 'DECODE_OVERSIZE', 'payload length 4097');
+          const oversize = wire.slice();
+          oversize[payloadLengthAt] = (MAX_PAYLOAD + 1) >> 8;
+          oversize[payloadLengthAt + 1] = (MAX_PAYLOAD + 1) & 255;
+          checkThrowsCode(() => decodeMessage(oversize), 'DECODE_OVERSIZE', `payload length ${MAX_PAYLOAD + 1}`);
           const trailing = new Uint8Array(wire.length + 1);
           trailing.set(wire);
           checkThrowsCode(() => decodeMessage(trailing), 'DECODE_TRAILING', 'one trailing byte');
