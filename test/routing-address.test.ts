@@ -3,21 +3,13 @@ import fc from 'fast-check';
 import { BurrowError } from '../protocol/errors.ts';
 import { Address, formatAddress, MAX_ADDRESS_VALUE, parseAddress, TransportType } from '../protocol/routing/address.ts';
 import { formatRoute, MAX_HOPS, parseRoute, Route, route } from '../protocol/routing/route.ts';
-import { FUZZ_RUNS } from './support/decoder-harness.ts';
+import { FUZZ_RUNS, errorCodeOf } from './support/decoder-harness.ts';
 
 const addressArb = fc
   .record({ type: fc.integer({ min: 0, max: 255 }), value: fc.uint8Array({ minLength: 1, maxLength: MAX_ADDRESS_VALUE }) })
   .map(({ type, value }) => new Address(type, value));
 
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    assert.ok(e instanceof BurrowError, `untyped error: ${String(e)}`);
-    return e.code;
-  }
-  return undefined;
-}
+const codeOf = errorCodeOf;
 
 describe('routing addresses', () => {
   it('parses the text forms into (type, value)', () => {

@@ -8,15 +8,9 @@ import { Router, type Transport } from '../protocol/routing/router.ts';
 import { seededRandom } from './portable/seeded-random.ts';
 import { threeHopNetwork } from './portable/routing.suite.ts';
 
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    assert.ok(e instanceof BurrowError, `untyped error: ${String(e)}`);
-    return e.code;
-  }
-  return undefined;
-}
+import { errorCodeOf } from './support/decoder-harness.ts';
+
+const codeOf = errorCodeOf;
 
 const body = (i: number) => Uint8Array.of(i & 255, i >> 8);
 const recorder = (into: RoutedMessage[]) => ({ handleMessage: (m: RoutedMessage) => { into.push(m); } });

@@ -3,19 +3,11 @@ import { strict as assert } from 'node:assert';
 import { concatBytes, equalBytes, utf8Encode } from '../protocol/bytes.ts';
 import { DecodeError } from '../protocol/errors.ts';
 import { decodeNetstring, encodeNetstring, NetstringReader } from '../simulators/xs/netstring.ts';
-import { checkEveryCorruption, checkEverySplit, checkEveryTruncation, fuzzDecoder } from './support/decoder-harness.ts';
+import { checkEveryCorruption, checkEverySplit, checkEveryTruncation, fuzzDecoder, errorCodeOf } from './support/decoder-harness.ts';
 
 const ns = (text: string): Uint8Array => utf8Encode(text);
 
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    assert.ok(e instanceof DecodeError, `untyped error: ${String(e)}`);
-    return e.code;
-  }
-  return undefined;
-}
+const codeOf = errorCodeOf;
 
 describe('netstrings (xsnap-worker framing)', () => {
   const samples = [encodeNetstring(ns('hello')), encodeNetstring(), encodeNetstring(ns('e'), new Uint8Array(300).fill(7))];

@@ -75,3 +75,15 @@ export function checkEverySplit<T>(
     if (!same(whole, split)) throw new Error(`split at byte ${i} changed the decoded frames`);
   }
 }
+
+/** The stable code of the BurrowError `fn` throws, or undefined when it returns; anything
+ *  untyped fails the test. */
+export function errorCodeOf(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (e) {
+    if (!(e instanceof BurrowError)) throw new Error(`untyped error: ${String(e)}`);
+    return e.code;
+  }
+  return undefined;
+}
