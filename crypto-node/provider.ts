@@ -9,7 +9,7 @@
  * GENERATE_KEYPAIR uses OpenSSL's CSPRNG; the injected `random` serves callers that ask the
  * provider for bytes (nonces, identifiers), as it does with noble.
  */
-import { createHmac, diffieHellman, hash as oneShotHash, randomBytes, sign, verify } from 'node:crypto';
+import { createHash, createHmac, diffieHellman, randomBytes, sign, verify } from 'node:crypto';
 import { CryptoError } from '../protocol/errors.ts';
 import type { CipherFunctions, CipherName, CryptoProvider, DHFunctions, HashFunctions, HashName, RandomSource, SignatureFunctions } from '../protocol/crypto/provider.ts';
 import { nodeAesGcm, nodeChaChaPoly } from './aead.ts';
@@ -25,8 +25,8 @@ function nodeHash(name: HashName, algorithm: string, hashLen: 32 | 64, blockLen:
     name,
     hashLen,
     blockLen,
-    // crypto.hash (Node >= 20.12) skips the Hash object createHash would build for one digest.
-    hash: (data) => u8(oneShotHash(algorithm, data, 'buffer')),
+    // Not crypto.hash(): a little faster, but still a release candidate in Node 20's docs.
+    hash: (data) => u8(createHash(algorithm).update(data).digest()),
     hmac: (key, data) => u8(createHmac(algorithm, key).update(data).digest()),
   };
 }

@@ -7,7 +7,6 @@ import { strict as assert } from 'node:assert';
 import { hkdfSync, randomBytes } from 'node:crypto';
 import { inspect } from 'node:util';
 import { toHex } from '../protocol/bytes.ts';
-import { BurrowError } from '../protocol/errors.ts';
 import { MAX_MESSAGE_NONCE } from '../protocol/crypto/nonce.ts';
 import { nobleProvider } from '../protocol/crypto/noble/index.ts';
 import type { CipherName, CryptoProvider, HashName } from '../protocol/crypto/provider.ts';
@@ -15,16 +14,13 @@ import { CipherState } from '../protocol/noise/cipher-state.ts';
 import { parseProtocolName, PRODUCTION_PROTOCOL } from '../protocol/noise/protocol-name.ts';
 import { SymmetricState } from '../protocol/noise/symmetric-state.ts';
 import { nodeCryptoProvider } from '../crypto-node/provider.ts';
+import { errorCodeOf } from './support/decoder-harness.ts';
 
 const random = (n: number) => new Uint8Array(randomBytes(n));
 const EMPTY = new Uint8Array(0);
 const CIPHERS: CipherName[] = ['ChaChaPoly', 'AESGCM'];
 const HASHES: HashName[] = ['SHA256', 'SHA512', 'BLAKE2s', 'BLAKE2b'];
 const NODE_DIGEST: Record<HashName, string> = { SHA256: 'sha256', SHA512: 'sha512', BLAKE2s: 'blake2s256', BLAKE2b: 'blake2b512' };
-
-function throwsCode(fn: () => unknown, code: string): void {
-  assert.throws(fn, (e: unknown) => e instanceof BurrowError && e.code === code);
-}
 
 describe('Noise protocol names', () => {
   it('accepts the eight Noise_XX_25519 suites and splits them', () => {
@@ -44,8 +40,8 @@ describe('Noise protocol names', () => {
       'Noise_XX_25519_chachapoly_sha256', 'Noise_XX_25519_ChaChaPoly_SHA256 ', 'NoisePSK_XX_25519_ChaChaPoly_SHA256', 'Noise_XX_25519_ChaChaPoly', '',
       'x'.repeat(10000),
     ];
-    for (const name of refused) throwsCode(() => parseProtocolName(name), 'CRYPTO_UNSUPPORTED');
-    throwsCode(() => parseProtocolName(42 as unknown as string), 'CRYPTO_UNSUPPORTED');
+    for (const name of refused) assert.equal(errorCodeOf(() => parseProtocolName(name)), 'CRYPTO_UNSUPPORTED');
+    assert.equal(errorCodeOf(() => parseProtocolName(42 as unknown as string)), 'CRYPTO_UNSUPPORTED');
     assert.throws(() => parseProtocolName('x'.repeat(10000)), (e: Error) => e.message.length < 200);
   });
 });
@@ -62,8 +58,8 @@ for (const provider of [nobleProvider(random), nodeCryptoProvider(random)] as Cr
       assert.equal(cs.encryptWithAd(EMPTY, data), data);
       assert.equal(cs.decryptWithAd(EMPTY, data), data);
       assert.equal(cs.n, 0);
-      throwsCode(() => cs.key, 'CRYPTO_BAD_KEY');
-      throwsCode(() => cs.rekey(), 'CRYPTO_BAD_KEY');
+      assert.equal(errorCodeOf(() => cs.key), 'CRYPTO_BAD_KEY');
+      assert.equal(errorCodeOf(() => cs.rekey()), 'CRYPTO_BAD_KEY');
     });
 
     it('counts nonces and leaves n unchanged when decryption fails', () => {
@@ -74,9 +70,9 @@ for (const provider of [nobleProvider(random), nodeCryptoProvider(random)] as Cr
       const c0 = a.encryptWithAd(EMPTY, Uint8Array.of(0));
       const c1 = a.encryptWithAd(EMPTY, Uint8Array.of(1));
       assert.equal(a.n, 2);
-      throwsCode(() => b.decryptWithAd(EMPTY, c1), 'CRYPTO_DECRYPT_FAILED');
-      throwsCode(() => b.decryptWithAd(Uint8Array.of(9), c0), 'CRYPTO_DECRYPT_FAILED');
-      throwsCode(() => b.decryptWithAd(EMPTY, c0.subarray(0, 10)), 'CRYPTO_DECRYPT_FAILED');
+      assert.equal(errorCodeOf(() => b.decryptWithAd(EMPTY, c1)), 'CRYPTO_DECRYPT_FAILED');
+      assert.equal(errorCodeOf(() => b.decryptWithAd(Uint8Array.of(9), c0)), 'CRYPTO_DECRYPT_FAILED');
+      assert.equal(errorCodeOf(() => b.decryptWithAd(EMPTY, c0.subarray(0, 10))), 'CRYPTO_DECRYPT_FAILED');
       assert.equal(b.n, 0);
       assert.deepEqual(b.decryptWithAd(EMPTY, c0), Uint8Array.of(0));
       assert.deepEqual(b.decryptWithAd(EMPTY, c1), Uint8Array.of(1));
@@ -92,14 +88,14 @@ for (const provider of [nobleProvider(random), nodeCryptoProvider(random)] as Cr
       b.setNonce(MAX_MESSAGE_NONCE - 1);
       const last = a.encryptWithAd(EMPTY, Uint8Array.of(5));
       assert.equal(a.n, MAX_MESSAGE_NONCE);
-      throwsCode(() => a.encryptWithAd(EMPTY, Uint8Array.of(6)), 'CRYPTO_NONCE_EXHAUSTED');
+      assert.equal(errorCodeOf(() => a.encryptWithAd(EMPTY, Uint8Array.of(6))), 'CRYPTO_NONCE_EXHAUSTED');
       assert.equal(a.n, MAX_MESSAGE_NONCE);
       assert.deepEqual(b.decryptWithAd(EMPTY, last), Uint8Array.of(5));
-      throwsCode(() => b.decryptWithAd(EMPTY, last), 'CRYPTO_NONCE_EXHAUSTED');
-      throwsCode(() => a.setNonce(MAX_MESSAGE_NONCE + 1), 'CRYPTO_NONCE_EXHAUSTED');
-      throwsCode(() => a.setNonce(-1), 'CONFIG_INVALID');
-      throwsCode(() => a.setNonce(1.5), 'CONFIG_INVALID');
-      throwsCode(() => a.setNonce(Number.NaN), 'CONFIG_INVALID');
+      assert.equal(errorCodeOf(() => b.decryptWithAd(EMPTY, last)), 'CRYPTO_NONCE_EXHAUSTED');
+      assert.equal(errorCodeOf(() => a.setNonce(MAX_MESSAGE_NONCE + 1)), 'CRYPTO_NONCE_EXHAUSTED');
+      assert.equal(errorCodeOf(() => a.setNonce(-1)), 'CONFIG_INVALID');
+      assert.equal(errorCodeOf(() => a.setNonce(1.5)), 'CONFIG_INVALID');
+      assert.equal(errorCodeOf(() => a.setNonce(Number.NaN)), 'CONFIG_INVALID');
     });
 
     it('rekeys (§4.2): k = REKEY(k), n unchanged, both ends still agree', () => {
@@ -118,7 +114,7 @@ for (const provider of [nobleProvider(random), nodeCryptoProvider(random)] as Cr
     });
 
     it('refuses a key that is not 32 bytes', () => {
-      throwsCode(() => new CipherState(cipher).initializeKey(new Uint8Array(16)), 'CRYPTO_BAD_KEY');
+      assert.equal(errorCodeOf(() => new CipherState(cipher).initializeKey(new Uint8Array(16))), 'CRYPTO_BAD_KEY');
     });
 
     it('shows its key to no log: toString, JSON, inspect, Object.keys', () => {
