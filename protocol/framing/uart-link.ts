@@ -26,6 +26,8 @@
  *   that answer covers everything sent before the POLL, so "next == seq" proves the DATA was
  *   lost and only then is it retransmitted. A lost ACK costs a POLL, never a second copy.
  * - A DATA frame with an old sequence number (a duplicate) is ACKed again, never delivered.
+ * - A DATA frame that does not fit its message (damage the CRC missed) is dropped unACKed,
+ *   like a bad CRC, before its sequence number is taken: only a consumed fragment is ACKed.
  * - After MAX_UNANSWERED_POLLS polls (about 12.6 s of silence with the default timeouts), or
  *   MAX_RETRANSMITS resends of one frame, the peer is given up: queued messages are dropped
  *   (counted) and the link resets.
@@ -116,6 +118,14 @@ function positiveInteger(value: number, name: string, max = Number.MAX_SAFE_INTE
   return value;
 }
 
+/**
+ * Whether a fragment of `length` bytes is one the sender can have sent when the message lacks
+ * `missing` bytes: a LAST fragment completes it exactly, any other leaves bytes for the next.
+ */
+function fragmentFits(length: number, missing: number, last: boolean): boolean {
+  return last ? length === missing : length < missing;
+}
+
 export class UartLink {
   private readonly baseTimeout: number;
   private readonly maxTimeout: number;
@@ -149,6 +159,8 @@ export class UartLink {
   // Receiving.
   private rxNext = 0;
   private readonly partial = new Reassembly();
+  /** Bytes the message in `partial` still lacks (meaningful while it is active). */
+  private rxMissing = 0;
   private ackDue = false;
   private replyToken: number | undefined = undefined;
   private resetAckDue = false;
@@ -252,13 +264,26 @@ export class UartLink {
   }
 
   private onData(frame: Extract<LinkFrame, { kind: 'data' }>, delivered: Uint8Array[]): void {
-    this.ackDue = true;
     if (frame.seq !== this.rxNext) {
+      this.ackDue = true;
       this.count.duplicates++;
       return;
     }
-    this.rxNext = (this.rxNext + 1) & 0xff;
     const partial = this.partial;
+    const length = frame.fragment.length;
+    // Check the fragment against its message before taking its seq: a frame the sender cannot
+    // have sent slipped past the CRC (a trailing delimiter flipped to 0x01 appends the CRC's
+    // first byte and still checks), so treat it as damage: no ACK, and the sender's POLL finds
+    // it missing and resends it. Taking it would ACK a message dropped here (lost for good).
+    const consistent = frame.first
+      ? frame.total > this.maxMessageSize || fragmentFits(length, frame.total, frame.last)
+      : !partial.active || fragmentFits(length, this.rxMissing, frame.last);
+    if (!consistent) {
+      this.count.ignoredFrames++;
+      return;
+    }
+    this.ackDue = true;
+    this.rxNext = (this.rxNext + 1) & 0xff;
     if (frame.first) {
       if (partial.abandon()) this.count.reassemblyErrors++;
       if (frame.total > this.maxMessageSize) {
@@ -266,6 +291,7 @@ export class UartLink {
         return;
       }
       partial.start(frame.total);
+      this.rxMissing = frame.total;
     } else if (!partial.active) {
       this.count.reassemblyErrors++;
       return;
@@ -275,6 +301,7 @@ export class UartLink {
       this.count.reassemblyErrors++;
       return;
     }
+    this.rxMissing -= length;
     if (!frame.last) return;
     this.count.messagesDelivered++;
     delivered.push(partial.take());

@@ -154,6 +154,28 @@ export function uartLinkSuite(): Suite {
         },
       },
       {
+        name: 'a DATA frame that passes the CRC but overfills its message is not ACKed, and is resent and delivered once',
+        run() {
+          const [a, b] = connectedPair();
+          a.send(Uint8Array.of(0, 0, 0, 0));
+          const data = drain(a, 0);
+          checkEqual(data.length, 1, 'one DATA frame');
+          // The end delimiter flips to 0x01 and the next frame's 0x00 closes the run: COBS adds
+          // the CRC's first byte to the payload and the CRC still checks (CCITT-FALSE, no XOR).
+          const damaged = Uint8Array.from([...data[0]!.subarray(0, -1), 0x01, 0x00]);
+          checkEqual(b.receive(damaged, 0).length, 0, 'nothing delivered');
+          checkEqual(b.wireCounters.badCrc, 0, 'the damage passed the CRC');
+          checkEqual(drain(b, 0).length, 0, 'not ACKed');
+          for (const f of drain(a, 200)) b.receive(f, 200); // the POLL
+          for (const f of drain(b, 200)) a.receive(f, 201); // REPLY: still expecting it
+          checkEqual(a.counters.messagesSent, 0, 'not taken as delivered');
+          const [, atB] = pump(a, b, 201);
+          sameMessages(atB, [Uint8Array.of(0, 0, 0, 0)], 'after the resend');
+          checkEqual(a.counters.retransmits, 1, 'resent once');
+          checkEqual(b.counters.reassemblyErrors, 0, 'no message dropped');
+        },
+      },
+      {
         name: 'a silent peer gets DATA and at most five polls (within 128 bytes), then is given up',
         run() {
           const [a, b] = connectedPair();
