@@ -126,3 +126,10 @@ describe('UART link over the ESP32 model (fast-check)', () => {
     assert.ok(deliveredExactlyOnce([z(7)], [z(7), z(4), z(1), z(4), z(0)], 1219777160));
   });
 });
+
+describe('UART link keeps a live peer whose poll answers were damaged', () => {
+  it('regression (fast-check seed 254178644): the gateway does not give up on a device it still hears', () => {
+    const z = (n: number) => new Uint8Array(n);
+    assert.ok(deliveredExactlyOnce([z(7), z(0)], [z(8), z(7), z(0), z(0)], 254178644));
+  });
+});

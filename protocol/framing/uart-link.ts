@@ -28,7 +28,8 @@
  * - A DATA frame with an old sequence number (a duplicate) is ACKed again, never delivered.
  * - A DATA frame that does not fit its message (damage the CRC missed) is dropped unACKed,
  *   like a bad CRC, before its sequence number is taken: only a consumed fragment is ACKed.
- * - After MAX_UNANSWERED_POLLS polls (about 12.6 s of silence with the default timeouts), or
+ * - After MAX_UNANSWERED_POLLS unanswered polls with no valid frame from the peer since the
+ *   first of them (about 12.6 s of silence with the default timeouts), or
  *   MAX_RETRANSMITS resends of one frame, the peer is given up: queued messages are dropped
  *   (counted) and the link resets.
  * - RESET/RESET_ACK resynchronise after either side restarts (every link starts resetting).
@@ -153,6 +154,8 @@ export class UartLink {
   private frameRetransmits = 0;
   private lastSentAt = 0;
   private unanswered = 0;
+  /** When the current run of unanswered polls began: the peer is silent if not heard since. */
+  private silentSince = 0;
   private pollToken = 0;
   /** The latest POLL went out after the latest DATA transmission, so its REPLY can prove a loss. */
   private pollCovers = false;
@@ -409,9 +412,16 @@ export class UartLink {
     }
     if (!this.outstanding || now < this.lastSentAt + this.backoff(this.unanswered)) return undefined;
     if (this.unanswered >= MAX_UNANSWERED_POLLS) {
-      this.giveUp(now);
-      return this.nextFrame(now);
+      if (this.heardAt === undefined || this.heardAt < this.silentSince) {
+        this.giveUp(now);
+        return this.nextFrame(now);
+      }
+      // Valid frames from the peer arrived while line damage ate every answer to our polls:
+      // it is alive. Poll once more and judge silence from this poll on.
+      this.unanswered = MAX_UNANSWERED_POLLS - 1;
+      this.silentSince = now;
     }
+    if (this.unanswered === 0) this.silentSince = now;
     this.unanswered++;
     this.pollToken = (this.pollToken + 1) & 0xff;
     this.pollCovers = true;
