@@ -1,5 +1,5 @@
 /**
- * Byte helpers shared by every codec. Pure: `Uint8Array` and `DataView` only (no Buffer, no
+ * Byte helpers shared by every codec. Pure: `Uint8Array` and `DataView` only (no Node buffer type, no
  * TextEncoder, which XS builds may leave out), so the same code runs on Node and XS.
  */
 import { DecodeError } from './errors.ts';
