@@ -14,7 +14,7 @@ import type { CryptoProvider, KeyPair } from '../protocol/crypto/provider.ts';
 import { HandshakeState, MAX_HANDSHAKE_PAYLOAD, MAX_NOISE_MESSAGE, type HandshakeStatus } from '../protocol/noise/handshake-state.ts';
 import { PRODUCTION_PROTOCOL } from '../protocol/noise/protocol-name.ts';
 import { nodeCryptoProvider } from '../crypto-node/provider.ts';
-import { seededRandom } from './portable/seeded-random.ts';
+import { seededRandom } from '../simulators/xs/random.ts';
 import { checkEveryCorruption, checkEveryTruncation, errorCodeOf, fuzzDecoder } from './support/decoder-harness.ts';
 import { LOW_ORDER_POINTS } from './support/noise-vectors.ts';
 

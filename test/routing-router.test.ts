@@ -5,7 +5,7 @@ import { MemoryNetwork, type FaultRates } from '../protocol/routing/memory-trans
 import { routedMessage, type RoutedMessage } from '../protocol/routing/message.ts';
 import { MAX_HOPS, Route, route } from '../protocol/routing/route.ts';
 import { Router, type Transport } from '../protocol/routing/router.ts';
-import { seededRandom } from './portable/seeded-random.ts';
+import { seededRandom } from '../simulators/xs/random.ts';
 import { threeHopNetwork } from './portable/routing.suite.ts';
 
 import { errorCodeOf } from './support/decoder-harness.ts';

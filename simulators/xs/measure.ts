@@ -28,13 +28,7 @@ export function startCostHost(options: Partial<BundleHostOptions> = {}): Promise
   return XsBundleHost.start({ name: 'xs-costs', ...options, entry: COST_ENTRY });
 }
 
-/** @deprecated Older name used by bench/sections/xs.ts; prefer startCostHost(). */
-export const XsTestHost = { start: startCostHost } as const;
-export type XsTestHost = XsBundleHost;
-
 export interface HandshakeCost extends CallCost {
-  /** allocatedSlots under the bench's older name. */
-  readonly slotsAboveBaseline: number;
   /** Sizes of XX messages 1, 2 and 3 (empty payloads). */
   readonly handshakeBytes: readonly number[];
 }
@@ -105,5 +99,5 @@ export async function measureCost(target: CostTarget, runs = 2): Promise<Measure
 export async function measureInitiatorHandshake(host: XsBundleHost, runs = 1): Promise<HandshakeCost> {
   const { measurement, handshakeBytes } = await measureHandshakes(host, runs);
   const last = measurement.runs[runs - 1]!;
-  return { ...last, slotsAboveBaseline: last.allocatedSlots, handshakeBytes };
+  return { ...last, handshakeBytes };
 }

@@ -18,7 +18,7 @@ import {
 import { encodeHeader } from '../../protocol/channel/codec.ts';
 import { ReplayWindow } from '../../protocol/channel/replay-window.ts';
 import { ChannelTransport, type ChannelOptions } from '../../protocol/channel/transport.ts';
-import { seededRandom } from './seeded-random.ts';
+import { seededRandom } from '../../simulators/xs/random.ts';
 import { check, checkBytes, checkEqual, checkThrowsCode, type Suite } from './suite.ts';
 
 /** Both ends of one channel as split() leaves them, plus the raw material to forge with. */

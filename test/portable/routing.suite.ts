@@ -3,6 +3,7 @@
  * holds its limits, text forms roundtrip, stepForward moves one hop, and a reply retraces a
  * 3-hop route over the in-memory network with no state kept at the hops.
  */
+import { seededRandom } from '../../simulators/xs/random.ts';
 import type { RandomSource } from '../../protocol/crypto/provider.ts';
 import { Address, formatAddress, MAX_ADDRESS_VALUE, parseAddress, TransportType } from '../../protocol/routing/address.ts';
 import { decodeMessage, encodeMessage, WIRE_VERSION } from '../../protocol/routing/codec.ts';
@@ -11,24 +12,6 @@ import { MAX_PAYLOAD, routedMessage, stepForward, type RoutedMessage } from '../
 import { MAX_HOPS, parseRoute, Route, route } from '../../protocol/routing/route.ts';
 import { Router } from '../../protocol/routing/router.ts';
 import { check, checkBytes, checkEqual, checkThrowsCode, type Suite } from './suite.ts';
-
-/**
- * Cheap deterministic bytes (xorshift32) for generating test messages: seeded-random.ts hashes
- * every 32 bytes, which is slow on XS for kilobytes of payload. Not for anything secret.
- */
-export function xorshiftBytes(seed: number): RandomSource {
-  let x = seed >>> 0 || 1;
-  return (length) => {
-    const out = new Uint8Array(length);
-    for (let i = 0; i < length; i++) {
-      x ^= x << 13; x >>>= 0;
-      x ^= x >>> 17;
-      x ^= x << 5; x >>>= 0;
-      out[i] = x & 255;
-    }
-    return out;
-  };
-}
 
 function randomRoute(random: RandomSource, minHops: number): Route {
   const hops: Address[] = [];
@@ -111,7 +94,7 @@ export function routingSuite(): Suite {
       {
         name: 'codec: 200 seeded random messages encode, decode and re-encode identically',
         run() {
-          const random = xorshiftBytes(7);
+          const random = seededRandom(7);
           for (let i = 0; i < 200; i++) {
             const m = randomMessage(random);
             const wire = encodeMessage(m);

@@ -8,7 +8,7 @@ import { createIdentity, type LocalIdentity } from '../../protocol/identity/iden
 import { allowList, PeerCache, pinnedAnchor } from '../../protocol/identity/trust.ts';
 import { InitiatorHandshake, ResponderHandshake, type HandshakeConfig } from '../../protocol/secure-channel/handshake.ts';
 import { MessageType } from '../../protocol/channel/transport.ts';
-import { seededRandom } from './seeded-random.ts';
+import { seededRandom } from '../../simulators/xs/random.ts';
 import { check, checkEqual, checkThrowsCode, type Suite } from './suite.ts';
 import { NOW } from './identity.suite.ts';
 
