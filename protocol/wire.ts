@@ -3,6 +3,7 @@
  * length first and fails with a typed DecodeError, so a decoder built on ByteReader cannot
  * read past its input or allocate more than its input holds.
  */
+import { utf8Decode, utf8Encode } from './bytes.ts';
 import { DecodeError } from './errors.ts';
 
 export class ByteReader {
@@ -31,6 +32,26 @@ export class ByteReader {
     const o = this.offset;
     this.offset += 4;
     return ((b[o]! << 24) >>> 0) + (b[o + 1]! << 16) + (b[o + 2]! << 8) + b[o + 3]!;
+  }
+
+  /** IEEE 754 double, big-endian. NaN and infinities are refused: no reading or argument
+   *  needs them, and they would poison sums and JSON downstream. */
+  f64(): number {
+    this.need(8);
+    const v = new DataView(this.bytes.buffer, this.bytes.byteOffset + this.offset, 8).getFloat64(0);
+    this.offset += 8;
+    if (!Number.isFinite(v)) throw new DecodeError('DECODE_BAD_VALUE', `${this.what}: non-finite number`);
+    return v;
+  }
+
+  /** UTF-8 text behind a u16 length, at most `max` bytes. */
+  text(max: number): string {
+    const length = this.u16();
+    if (length > max) throw new DecodeError('DECODE_OVERSIZE', `${this.what}: text of ${length} bytes exceeds ${max}`);
+    this.need(length);
+    const s = utf8Decode(this.bytes.subarray(this.offset, this.offset + length));
+    this.offset += length;
+    return s;
   }
 
   /** A copy of the next `length` bytes (copies keep decoded values independent of the input). */
@@ -76,6 +97,18 @@ export class ByteWriter {
   u32(v: number): this {
     this.parts.push((v >>> 24) & 255, (v >>> 16) & 255, (v >>> 8) & 255, v & 255);
     return this;
+  }
+
+  f64(v: number): this {
+    const b = new Uint8Array(8);
+    new DataView(b.buffer).setFloat64(0, v);
+    return this.bytes(b);
+  }
+
+  /** UTF-8 text behind a u16 length; the caller checks its limit (see ByteReader.text). */
+  text(s: string): this {
+    const b = utf8Encode(s);
+    return this.u16(b.length).bytes(b);
   }
 
   bytes(b: Uint8Array): this {

@@ -77,7 +77,7 @@ export function decodeSealedMessage(wire: Uint8Array): SealedMessage {
 
 /** True for the types a message may carry today (reserved control codes are not yet defined). */
 export function isMessageType(type: number): type is MessageType {
-  return type === MessageType.PAYLOAD || type === MessageType.CLOSE;
+  return type >= MessageType.PAYLOAD && type <= MessageType.PONG;
 }
 
 /** type || body: the plaintext ENCRYPT seals. The caller has checked type and body size. */

@@ -22,21 +22,25 @@ export const TYPE_BYTES = 1;
 /** What a channel message adds to its body: 8 + 16 + 1 = 25 bytes. */
 export const CHANNEL_OVERHEAD = COUNTER_BYTES + TAG_BYTES + TYPE_BYTES;
 
-/** Message types. 0x02-0x0f are reserved for channel control; 0x10-0xff are invalid. */
+/** Message types. 0x04-0x0f are reserved for channel control; 0x10-0xff are invalid. */
 export const MessageType = {
   /** Application data for the layer above. */
   PAYLOAD: 0x00,
   /** Authenticated close: the sender will send and accept nothing more on this channel. */
   CLOSE: 0x01,
+  /** Liveness probe: the receiver answers PONG. Lets an end learn its peer lost the channel
+   *  (a restart), which sending alone never shows: a channel only hears what comes back. */
+  PING: 0x02,
+  /** Answer to PING, and the responder's confirmation that message 3 arrived (the first
+   *  message it sends): either way, proof the peer holds the channel. Never answered. */
+  PONG: 0x03,
 } as const;
 export type MessageType = (typeof MessageType)[keyof typeof MessageType];
 
 /** Reserved control codes, named so nobody reuses them for something else. Refused today. */
 export const RESERVED_TYPE = {
-  /** Keepalive that refreshes the peer's idle clock without a payload. */
-  PING: 0x02,
   /** Channel-level acknowledgement of received counters. */
-  ACK: 0x03,
+  ACK: 0x04,
   /** Last code of the reserved control range. */
   LAST: 0x0f,
 } as const;

@@ -40,14 +40,15 @@ export interface Established {
   readonly handshakeHash: Uint8Array;
 }
 
-function establish(hs: HandshakeState, peer: VerifiedPeer, provider: CryptoProvider): Established {
+/** `nowMs` starts the channel's idle clock (any monotonic ms clock, see ChannelOptions). */
+function establish(hs: HandshakeState, peer: VerifiedPeer, provider: CryptoProvider, nowMs: number): Established {
   const { send, receive } = hs.split();
   const channel = new ChannelTransport({
     cipher: provider.cipher(hs.protocol.cipher),
     sendKey: send.key,
     receiveKey: receive.key,
     binding: hs.handshakeHash,
-  });
+  }, { now: nowMs });
   return { channel, peer, handshakeHash: hs.handshakeHash };
 }
 
@@ -79,13 +80,13 @@ export class InitiatorHandshake {
 
   // <- e, ee, s, es   then   -> s, se
   /** Reads message 2, verifies the responder, and returns message 3 and the channel. */
-  receive(envelope: Uint8Array): Established & { reply: Uint8Array } {
+  receive(envelope: Uint8Array, nowMs = 0): Established & { reply: Uint8Array } {
     const payload = this.hs.readMessage(expectKind(envelope, EnvelopeKind.MESSAGE2));
     const c = this.config;
     const peer = verifyPeer(payload, { provider: c.provider, rs: this.hs.rs!, now: c.now(), policy: c.policy, ...(c.cache ? { cache: c.cache } : {}) });
     const ours = this.sendReference ? referencePayload(c.identity, c.extensions) : fullPayload(c.identity, c.extensions);
     const reply = encodeEnvelope(EnvelopeKind.MESSAGE3, this.hs.writeMessage(encodePayload(ours)));
-    return { ...establish(this.hs, peer, c.provider), reply };
+    return { ...establish(this.hs, peer, c.provider, nowMs), reply };
   }
 }
 
@@ -112,11 +113,11 @@ export class ResponderHandshake {
 
   // -> s, se
   /** Reads message 3, verifies the initiator, and returns the channel. */
-  receiveFinish(envelope: Uint8Array): Established {
+  receiveFinish(envelope: Uint8Array, nowMs = 0): Established {
     const payload = this.hs.readMessage(expectKind(envelope, EnvelopeKind.MESSAGE3));
     const c = this.config;
     const peer = verifyPeer(payload, { provider: c.provider, rs: this.hs.rs!, now: c.now(), policy: c.policy, ...(c.cache ? { cache: c.cache } : {}) });
-    return establish(this.hs, peer, c.provider);
+    return establish(this.hs, peer, c.provider, nowMs);
   }
 }
 

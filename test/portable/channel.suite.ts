@@ -14,6 +14,7 @@ import {
   MessageType,
   REKEY_INTERVAL,
   REPLAY_WINDOW,
+  RESERVED_TYPE,
 } from '../../protocol/channel/constants.ts';
 import { encodeHeader } from '../../protocol/channel/codec.ts';
 import { ReplayWindow } from '../../protocol/channel/replay-window.ts';
@@ -350,8 +351,8 @@ export function channelSuite(provider: CryptoProvider): Suite {
           refused(() => a.encrypt(MessageType.PAYLOAD, new Uint8Array(MAX_CHANNEL_BODY + 1)), 'CHANNEL_OVERSIZE', 'oversize body');
           refused(() => b.decrypt(new Uint8Array(MAX_CHANNEL_MESSAGE + 1)), 'DECODE_OVERSIZE', 'oversize message');
           refused(() => b.decrypt(new Uint8Array(CHANNEL_OVERHEAD - 1)), 'DECODE_TRUNCATED', 'short message');
-          refused(() => a.encrypt(2 as MessageType, body(0)), 'CONFIG_INVALID', 'reserved type');
-          const ping = sealByHand(cipher, kAB, h, 1, Uint8Array.of(0x02));
+          refused(() => a.encrypt(RESERVED_TYPE.ACK as MessageType, body(0)), 'CONFIG_INVALID', 'reserved type');
+          const ping = sealByHand(cipher, kAB, h, 1, Uint8Array.of(RESERVED_TYPE.ACK));
           refused(() => b.decrypt(ping), 'DECODE_BAD_VALUE', 'reserved type from the peer');
           refused(() => b.decrypt(sealByHand(cipher, kAB, h, 2, new Uint8Array(0))), 'DECODE_TRUNCATED', 'no type byte');
           checkEqual(b.counters.rejectedMalformed, 4, 'malformed counter');
