@@ -13,6 +13,10 @@ const COMMANDS: Record<string, Command> = {
     summary: 'conformance noise <vectors.json>   run Noise_XX_25519 vectors in both roles',
     load: () => import('./conformance.ts'),
   },
+  relay: {
+    summary: 'relay [--port 4100]                  run a relay that forwards to registered names',
+    load: () => import('./relay.ts'),
+  },
 };
 
 function usage(): string {
@@ -32,5 +36,12 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const module = await command.load();
-  return module.run(rest);
+  try {
+    return await module.run(rest);
+  } catch (e) {
+    const { UsageError } = await import('./args.ts');
+    if (!(e instanceof UsageError)) throw e;
+    console.error(`burrow ${name}: ${e.message}`);
+    return 2;
+  }
 }
