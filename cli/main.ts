@@ -13,6 +13,14 @@ const COMMANDS: Record<string, Command> = {
     summary: 'conformance noise <vectors.json>   run Noise_XX_25519 vectors in both roles',
     load: () => import('./conformance.ts'),
   },
+  node: {
+    summary: 'node create|serve <name>             a node with a secure channel listener (hello world)',
+    load: async () => ({ run: (await import('./hello-node.ts')).runNode }),
+  },
+  send: {
+    summary: 'send <name> --to <route> <service> <text>   one message through a secure channel',
+    load: async () => ({ run: (await import('./hello-node.ts')).runSend }),
+  },
   relay: {
     summary: 'relay [--port 4100]                  run a relay that forwards to registered names',
     load: () => import('./relay.ts'),

@@ -142,3 +142,17 @@ describe('secure-channel workers', () => {
     assert.equal(text(device.received.at(-1)!.payload), 'still here');
   });
 });
+
+describe('secure-channel initiator trust', () => {
+  it('gives up an attempt at once when the responder is not the trust anchor, and says why', () => {
+    const fleet = new Fleet({ provider });
+    const device = fleet.device('d1', fleet.gateway('gw1'));
+    const reasons: string[] = [];
+    const impostor = new Fleet({ provider }).cloud; // a valid identity, just not the anchor
+    device.open(impostor, fleet.clock, { backoffMs: 5_000, events: { dropped: (r) => { reasons.push(r); } } }).start();
+    fleet.run(1_000, [device]);
+    assert.equal(device.initiator.state, 'backoff');
+    assert.deepEqual(reasons, ['responder refused: IDENTITY_NOT_TRUSTED']);
+    assert.equal(fleet.listener.channelCount, 0);
+  });
+});

@@ -22,7 +22,7 @@
  *   learns its peer is alive from what comes back.
  */
 import type { RandomSource } from '../crypto/provider.ts';
-import { BurrowError, ConfigError } from '../errors.ts';
+import { BurrowError, ConfigError, DecodeError, IdentityError } from '../errors.ts';
 import { MessageType } from '../channel/constants.ts';
 import type { VerifiedPeer } from '../identity/trust.ts';
 import { Address } from '../routing/address.ts';
@@ -243,9 +243,18 @@ export class SecureChannelInitiator {
   // <- e, ee, s, es   then   -> s, se
   private onMessage2(message: RoutedMessage, now: number): void {
     const a = this.attempt!;
-    // Throws for a forged message 2 or an untrusted responder; the handshake state rolls back,
-    // so the genuine message 2, if it comes, still completes.
-    const established = a.handshake.receive(message.payload, now);
+    let established;
+    try {
+      established = a.handshake.receive(message.payload, now);
+    } catch (e) {
+      // A corrupted or forged message 2 fails decryption and the Noise state rolls back, so
+      // the genuine one, if it comes, still completes. A message 2 that decrypts but names an
+      // payload we refuse (bad form, untrusted identity) has moved the state on: this attempt
+      // is over.
+      if (!(e instanceof IdentityError || e instanceof DecodeError)) throw e;
+      this.giveUp(now, `responder refused: ${e.code}`);
+      return;
+    }
     a.message3 = { payload: established.reply, route: message.returnRoute };
     a.resendDelay = this.o.resendMs ?? DEFAULT_RESEND_MS;
     a.resendAt = now + a.resendDelay;
