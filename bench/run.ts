@@ -27,6 +27,7 @@ benchChannel(report, () => {
   return [device.channel, cloud.channel];
 }, ms);
 await benchXs(report);
+(await import('./sections/cloud.ts')).benchCloud(report, ms);
 
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 report.write(here('./results.json'), here('./results-meta.json'), {

@@ -25,6 +25,14 @@ const COMMANDS: Record<string, Command> = {
     summary: 'relay [--port 4100]                  run a relay that forwards to registered names',
     load: () => import('./relay.ts'),
   },
+  cloud: { summary: 'cloud [--port 4000] [--data DIR]     run the cloud service (channels, registry, services)', load: () => import('./cloud.ts') },
+  identity: { summary: 'identity show [--data DIR]           the service identifier devices pin as trust anchor', load: () => import('./identity.ts') },
+  enroll: { summary: 'enroll <identifier> [--attr k=v]     enroll a device identity', load: () => import('./enroll.ts') },
+  revoke: { summary: 'revoke <identifier>                  revoke a device and close its channel', load: () => import('./cloud-revoke.ts') },
+  ticket: { summary: 'ticket create [--attr k=v] [--ttl]   one-time enrollment ticket', load: () => import('./ticket.ts') },
+  readings: { summary: 'readings [--device ID] [--follow]    stored telemetry', load: () => import('./readings.ts') },
+  command: { summary: 'command <device> <name> [args]       send a downlink command, wait for its result', load: () => import('./command.ts') },
+  status: { summary: 'status                               channels of the running cloud service', load: () => import('./status.ts') },
 };
 
 function usage(): string {
