@@ -29,12 +29,14 @@ export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
 const HEX = '0123456789abcdef';
 
 export function toHex(bytes: Uint8Array): string {
-  let s = '';
+  // One join rather than repeated `+=`: V8 keeps `+=` results as rope fragments, and hex map
+  // keys built that way cost ~20 small strings each for as long as the key lives.
+  const parts = new Array<string>(bytes.length);
   for (let i = 0; i < bytes.length; i++) {
     const b = bytes[i]!;
-    s += HEX[b >> 4]! + HEX[b & 15]!;
+    parts[i] = HEX[b >> 4]! + HEX[b & 15]!;
   }
-  return s;
+  return parts.join('');
 }
 
 export function fromHex(hex: string): Uint8Array {

@@ -156,3 +156,20 @@ describe('secure-channel initiator trust', () => {
     assert.equal(fleet.listener.channelCount, 0);
   });
 });
+
+describe('secure-channel delivery policy', () => {
+  it('delivers plaintext only to the workers deliverTo allows', () => {
+    const fleet = new Fleet({ provider, listener: { deliverTo: (head) => utf8Decode(head.value) === 'echo' } });
+    let reachedApi = 0;
+    fleet.cloudRouter.register('secret', { handleMessage: () => { reachedApi++; } });
+    const device = fleet.device('d1', fleet.gateway('gw1'));
+    device.open(fleet.cloud, fleet.clock).start();
+    fleet.run(500, [device]);
+    device.send('secret', utf8Encode('let me in'));
+    device.send('echo', utf8Encode('allowed'));
+    fleet.run(500, [device]);
+    assert.equal(reachedApi, 0);
+    assert.deepEqual(fleet.echoed.map((e) => text(e.payload)), ['allowed']);
+    assert.ok(fleet.dropped.some((r) => r.includes('ROUTE_FORBIDDEN')));
+  });
+});

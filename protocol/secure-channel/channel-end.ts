@@ -37,6 +37,8 @@ export interface ChannelEndOptions {
   /** Routes a message on this node (Router.route). */
   readonly send: (message: RoutedMessage) => void;
   readonly now: number;
+  /** Which LOCAL workers plaintext may be delivered to; any LOCAL worker by default. */
+  readonly deliverTo?: (head: Address) => boolean;
 }
 
 /** What an authenticated network message turned out to be, for the owner to act on. */
@@ -64,6 +66,7 @@ export class ChannelEnd {
   readonly stats: ChannelEndStats = { sent: 0, received: 0, rejected: 0, roams: 0 };
   private readonly channel: ChannelTransport;
   private readonly send: (message: RoutedMessage) => void;
+  private readonly deliverTo: ((head: Address) => boolean) | undefined;
   private networkRoute: Route;
   private newestNonce = -1;
   private lastReceived: number;
@@ -76,6 +79,7 @@ export class ChannelEnd {
     this.encryptor = options.encryptor;
     this.networkRoute = options.route;
     this.send = options.send;
+    this.deliverTo = options.deliverTo;
     this.openedAt = options.now;
     this.lastReceived = options.now;
     this.lastSent = options.now;
@@ -175,6 +179,7 @@ export class ChannelEnd {
     const inner = decodeMessage(plaintext);
     const head = inner.onwardRoute.next();
     if (!head.isLocal) throw new RoutingError('ROUTE_FORBIDDEN', 'a channel delivers only to local workers');
+    if (this.deliverTo !== undefined && !this.deliverTo(head)) throw new RoutingError('ROUTE_FORBIDDEN', 'a channel may not deliver to that worker');
     this.stats.received++;
     return { onwardRoute: inner.onwardRoute, returnRoute: inner.returnRoute.prepend(this.encryptor), payload: inner.payload };
   }

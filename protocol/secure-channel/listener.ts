@@ -19,7 +19,7 @@
  * Everything from the network is dropped (never thrown back into a transport) and reported
  * through `events.dropped` with a stable reason, so a shell can log and count it.
  */
-import { toHex, utf8Decode } from '../bytes.ts';
+import { equalBytes, toHex, utf8Decode } from '../bytes.ts';
 import { MessageType } from '../channel/constants.ts';
 import type { RandomSource } from '../crypto/provider.ts';
 import { BurrowError, ConfigError } from '../errors.ts';
@@ -81,6 +81,10 @@ export interface ListenerOptions {
   readonly idleTimeoutMs?: number;
   readonly maxPendingHandshakes?: number;
   readonly maxChannels?: number;
+  /** Which LOCAL workers a channel may deliver to (default: any). A cloud names its services
+   *  here, so a device cannot use its channel to reach `api`, another channel's encryptor, or
+   *  anything else on the node. */
+  readonly deliverTo?: (head: Address) => boolean;
   readonly events?: ListenerEvents;
 }
 
@@ -96,7 +100,7 @@ interface Open {
   readonly id: string;
   readonly end: ChannelEnd;
   /** Message 3 as received, to recognise a resent copy and confirm it again. */
-  readonly message3: string;
+  readonly message3: Uint8Array;
 }
 
 /** Channel address names: `sc.<16 hex>` (decryptor) and `sc.<16 hex>.e` (encryptor). */
@@ -228,7 +232,7 @@ export class SecureChannelListener {
       const open = this.open.get(id);
       if (open !== undefined) {
         if (envelope.kind === EnvelopeKind.TRANSPORT) this.onTransport(open, message, envelope.body);
-        else if (envelope.kind === EnvelopeKind.MESSAGE3 && toHex(message.payload) === open.message3) {
+        else if (envelope.kind === EnvelopeKind.MESSAGE3 && equalBytes(message.payload, open.message3)) {
           open.end.sendControl(MessageType.PONG, this.options.clock()); // confirm again
         } else this.options.events?.dropped?.(`handshake message ${envelope.kind} on an open channel`);
         return;
@@ -275,8 +279,9 @@ export class SecureChannelListener {
       route: message.returnRoute,
       send: (m) => this.router.route(m),
       now,
+      ...(this.options.deliverTo ? { deliverTo: this.options.deliverTo } : {}),
     });
-    const open: Open = { id, end, message3: toHex(message.payload) };
+    const open: Open = { id, end, message3: message.payload.slice() };
     const previous = this.byIdentifier.get(established.peer.id);
     if (previous !== undefined) this.closeOpen(previous, 'replaced by a new handshake', false);
     this.router.register(encryptorName(id), { handleMessage: (m) => this.onLocal(open, m) });
