@@ -26,16 +26,10 @@ import {
   MessageType,
   REKEY_INTERVAL,
   REPLAY_WINDOW,
+  TAG_BYTES,
+  TYPE_BYTES,
 } from './constants.ts';
-import {
-  type ChannelPlaintext,
-  decodePlaintext,
-  decodeSealedMessage,
-  encodeHeader,
-  encodePlaintext,
-  encodeSealedMessage,
-  isMessageType,
-} from './codec.ts';
+import { checkSealedLength, isMessageType, layOutMessage, plaintextType, readCounter } from './codec.ts';
 import { epochOf, ReceiveKeys, SendKeys } from './epoch-keys.ts';
 import { ReplayWindow } from './replay-window.ts';
 
@@ -158,10 +152,10 @@ export class ChannelTransport {
     const n = this.sendCounter;
     if (n > MAX_COUNTER) throw new ChannelError('CHANNEL_NONCE_EXHAUSTED', 'every counter is used: establish a new channel');
     const key = this.sendKeys.keyFor(epochOf(n));
-    const header = encodeHeader(n);
-    this.ad.set(header, this.ad.length - COUNTER_BYTES);
+    const wire = layOutMessage(n, type, body);
+    this.setAdCounter(wire);
     // ENCRYPT(k, n, ad, plaintext) (Noise §5.1), with our explicit n in place of the implicit one
-    const wire = encodeSealedMessage(header, this.cipher.encrypt(key, n, this.ad, encodePlaintext(type, body)));
+    sealInPlace(this.cipher, key, n, this.ad, wire, COUNTER_BYTES, wire.length - COUNTER_BYTES - TAG_BYTES);
     this.sendCounter = n + 1;
     this.stats.sent++;
     if (type === MessageType.CLOSE) this.close();
@@ -178,19 +172,20 @@ export class ChannelTransport {
     this.checkOpen();
     if (now !== undefined) checkTime(now, 'now');
     let n: number;
-    let key: Uint8Array;
-    let opened: ChannelPlaintext;
+    let plaintext: Uint8Array;
+    let type: MessageType;
     try {
-      const message = decodeSealedMessage(wire);
-      n = message.counter;
+      // The header is read in place (decodeSealedMessage's checks, without its views).
+      checkSealedLength(wire);
+      n = readCounter(wire, 0);
       this.window.check(n);
-      key = this.receiveKeys.lookup(epochOf(n));
-      this.ad.set(message.header, this.ad.length - COUNTER_BYTES);
+      const key = this.receiveKeys.lookup(epochOf(n));
+      this.setAdCounter(wire);
       // DECRYPT(k, n, ad, ciphertext) (Noise §5.1) under the epoch's key and the explicit n
-      const plaintext = this.cipher.decrypt(key, n, this.ad, message.sealed);
+      plaintext = this.cipher.decrypt(key, n, this.ad, wire.subarray(COUNTER_BYTES));
       // Authenticated, yet an undefined type is refused before anything moves: an end never
       // acts on (or marks as seen) a message it cannot interpret.
-      opened = decodePlaintext(plaintext);
+      type = plaintextType(plaintext);
     } catch (e) {
       this.countRejection(e);
       throw e;
@@ -203,8 +198,8 @@ export class ChannelTransport {
     if (this.window.lowest >= this.receiveKeys.currentEpoch * REKEY_INTERVAL) this.receiveKeys.dropPrevious();
     this.stats.received++;
     if (now !== undefined && now > this.lastActive) this.lastActive = now;
-    if (opened.type === MessageType.CLOSE) this.close();
-    return { type: opened.type, body: opened.body, nonce: n };
+    if (type === MessageType.CLOSE) this.close();
+    return { type, body: plaintext.subarray(TYPE_BYTES), nonce: n };
   }
 
   /** Burns `count` counters without sending: only ever forward, so no counter is reused.
@@ -234,6 +229,12 @@ export class ChannelTransport {
     return this.toString();
   }
 
+  /** Copies a message's counter bytes (the wire's first 8) into the AD scratch: ad = h || counter. */
+  private setAdCounter(wire: Uint8Array): void {
+    const at = this.ad.length - COUNTER_BYTES;
+    for (let i = 0; i < COUNTER_BYTES; i++) this.ad[at + i] = wire[i]!;
+  }
+
   private checkOpen(): void {
     if (this.status === 'closed') throw new ChannelError('CHANNEL_CLOSED', 'channel is closed');
   }
@@ -247,6 +248,13 @@ export class ChannelTransport {
       else if (e.code === 'CHANNEL_TOO_FAR') this.stats.rejectedTooFar++;
     }
   }
+}
+
+/** ENCRYPT of buffer[offset, offset + length) written back in place, its tag after it: the
+ *  cipher's own in-place path when it has one, else encrypt() and one copy. */
+function sealInPlace(cipher: CipherFunctions, k: Uint8Array, n: number, ad: Uint8Array, buffer: Uint8Array, offset: number, length: number): void {
+  if (cipher.encryptInPlace !== undefined) cipher.encryptInPlace(k, n, ad, buffer, offset, length);
+  else buffer.set(cipher.encrypt(k, n, ad, buffer.subarray(offset, offset + length)), offset);
 }
 
 function checkTime(value: number, name: string): void {

@@ -11,11 +11,23 @@ const INSPECT = Symbol.for('nodejs.util.inspect.custom');
 
 export class SecretKeyPair implements KeyPair {
   readonly publicKey: Uint8Array;
-  declare readonly privateKey: Uint8Array;
+  /** The private bytes, or a function that produces them on first read (see the constructor). */
+  declare private secret: Uint8Array | (() => Uint8Array);
 
-  constructor(publicKey: Uint8Array, privateKey: Uint8Array) {
+  /**
+   * `privateKey` may be a function that produces the bytes on first read: a backend whose keys
+   * live in native handles (node:crypto) then pays for the raw bytes only when a key is stored,
+   * never for the ephemeral keys of every handshake. The bytes it returns are kept.
+   */
+  constructor(publicKey: Uint8Array, privateKey: Uint8Array | (() => Uint8Array)) {
     this.publicKey = publicKey;
-    Object.defineProperty(this, 'privateKey', { value: privateKey, enumerable: false, writable: false });
+    Object.defineProperty(this, 'secret', { value: privateKey, enumerable: false, writable: true });
+  }
+
+  /** Raw private key bytes: only for persistence (NVS, a 0600 file). Never log them. */
+  get privateKey(): Uint8Array {
+    if (typeof this.secret === 'function') this.secret = this.secret();
+    return this.secret;
   }
 
   toString(): string {

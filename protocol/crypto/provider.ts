@@ -52,6 +52,14 @@ export interface CipherFunctions {
   encrypt(k: Uint8Array, n: number, ad: Uint8Array, plaintext: Uint8Array): Uint8Array;
   /** DECRYPT(k, n, ad, ciphertext): throws CryptoError('CRYPTO_DECRYPT_FAILED') on a bad tag. */
   decrypt(k: Uint8Array, n: number, ad: Uint8Array, ciphertext: Uint8Array): Uint8Array;
+  /**
+   * Optional: ENCRYPT(k, n, ad, buffer[offset, offset + length)) written back over the
+   * plaintext, its 16-byte tag right after it (the buffer must have the room). The same bytes
+   * as `encrypt`; a backend offers it when it can save the channel a plaintext and a sealed
+   * copy of every message, which at 1 KiB costs as much as the AEAD itself on node:crypto.
+   * Callers fall back to `encrypt` and one copy when it is missing.
+   */
+  encryptInPlace?(k: Uint8Array, n: number, ad: Uint8Array, buffer: Uint8Array, offset: number, length: number): void;
   /** REKEY(k): Noise §4.2 default, ENCRYPT(k, maxnonce = 2^64-1, zerolen, zeros(32))[0:32]. */
   rekey(k: Uint8Array): Uint8Array;
 }

@@ -89,6 +89,17 @@ export class CipherState {
     return new CipherState(this.cipher, this.k, this.counter);
   }
 
+  /** Puts back a key and nonce read earlier (`key`/`n` or a checkpoint): a rollback, so no checks. */
+  restore(k: Uint8Array | undefined, n: number): void {
+    this.k = k;
+    this.counter = n;
+  }
+
+  /** The key or undefined, without HasKey's throw: for checkpoints. */
+  get keyOrUndefined(): Uint8Array | undefined {
+    return this.k;
+  }
+
   private usableNonce(): number {
     // Noise §5.1: maxnonce is reserved; Burrow reserves 2^53 - 1 so n stays an exact number.
     if (this.counter >= MAX_MESSAGE_NONCE) throw new CryptoError('CRYPTO_NONCE_EXHAUSTED', 'nonce exhausted');

@@ -21,9 +21,9 @@
  * the value is the same, but a low-order re is then refused by the read that brought it, and
  * the responder can still accept a genuine message 1.
  */
-import { concatBytes, utf8Encode } from '../bytes.ts';
+import { concatBytes, toHex, utf8Encode } from '../bytes.ts';
 import { ConfigError, CryptoError, HandshakeError } from '../errors.ts';
-import type { CryptoProvider, KeyPair } from '../crypto/provider.ts';
+import type { CipherFunctions, CryptoProvider, HashFunctions, KeyPair } from '../crypto/provider.ts';
 import type { CipherState } from './cipher-state.ts';
 import { parseProtocolName, type NoiseProtocol } from './protocol-name.ts';
 import { SymmetricState } from './symmetric-state.ts';
@@ -93,8 +93,7 @@ export class HandshakeState {
     Object.defineProperty(this, 'ee', { value: undefined, writable: true, enumerable: false });
     const cipher = this.provider.cipher(this.protocol.cipher);
     const hash = this.provider.hash(this.protocol.hash);
-    this.ss = SymmetricState.initialize(utf8Encode(this.protocol.name), cipher, hash);
-    this.ss.mixHash(options.prologue); // §5.3 Initialize(): MixHash(prologue)
+    this.ss = initialState(this.protocol.name, cipher, hash, options.prologue);
   }
 
   get status(): HandshakeStatus {
@@ -240,15 +239,14 @@ export class HandshakeState {
 
   /** Runs one message on a copy of the SymmetricState; commits and advances only on success. */
   private transaction(step: () => Uint8Array): Uint8Array {
-    const committed = this.ss;
+    const committed = this.ss.checkpoint();
     const { e, ee, remoteE, remoteS } = this;
-    this.ss = committed.clone();
     try {
       const out = step();
       this.state = nextStatus(this.state);
       return out;
     } catch (err) {
-      this.ss = committed;
+      this.ss.rollback(committed);
       this.e = e;
       this.ee = ee;
       this.remoteE = remoteE;
@@ -272,6 +270,36 @@ export class HandshakeState {
   [INSPECT](): string {
     return this.toString();
   }
+}
+
+// Our limits.
+/** Initial states remembered per hash backend: one per protocol name and prologue in use
+ *  (production has one; the vector suites a few dozen, which simply refill it). */
+const INITIAL_STATES = 16;
+
+/** hash backend -> cipher backend -> "name prologue" -> state: a clone must carry the caller's own functions. */
+const initialStates = new WeakMap<HashFunctions, WeakMap<CipherFunctions, Map<string, SymmetricState>>>();
+
+/**
+ * §5.3 Initialize() up to the prologue: InitializeSymmetric(protocol_name), MixHash(prologue).
+ * The result depends on nothing but its inputs, so it is computed once per name and prologue
+ * and cloned: a responder saves a hash and the name's encoding on every handshake. Cached per
+ * backend object, so each backend still computes (and the vectors still check) its own.
+ */
+function initialState(name: string, cipher: CipherFunctions, hash: HashFunctions, prologue: Uint8Array): SymmetricState {
+  let byCipher = initialStates.get(hash);
+  if (byCipher === undefined) initialStates.set(hash, (byCipher = new WeakMap()));
+  let states = byCipher.get(cipher);
+  if (states === undefined) byCipher.set(cipher, (states = new Map()));
+  const key = `${name} ${toHex(prologue)}`;
+  let state = states.get(key);
+  if (state === undefined) {
+    state = SymmetricState.initialize(utf8Encode(name), cipher, hash);
+    state.mixHash(prologue);
+    if (states.size >= INITIAL_STATES) states.clear();
+    states.set(key, state);
+  }
+  return state.clone();
 }
 
 function nextStatus(status: HandshakeStatus): HandshakeStatus {

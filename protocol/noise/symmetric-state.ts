@@ -17,6 +17,14 @@ import { CipherState } from './cipher-state.ts';
 const KEY_LEN = 32;
 const BYTE_1 = /* @__PURE__ */ Uint8Array.of(0x01);
 
+/** See SymmetricState.checkpoint. */
+export interface SymmetricCheckpoint {
+  readonly ck: Uint8Array;
+  readonly h: Uint8Array;
+  readonly k: Uint8Array | undefined;
+  readonly n: number;
+}
+
 export class SymmetricState {
   readonly hash: HashFunctions;
   cipherState: CipherState;
@@ -93,6 +101,22 @@ export class SymmetricState {
   /** A checkpoint: an independent copy that shares the immutable ck and h bytes. */
   clone(): SymmetricState {
     return new SymmetricState(this.hash, this.cipherState.clone(), this.ck, this.h);
+  }
+
+  /**
+   * Everything a handshake message moves (ck, h, k, n), for `rollback`: what clone() gives,
+   * without building two objects and hiding their keys on every message. The record holds key
+   * material: keep it in a local variable.
+   */
+  checkpoint(): SymmetricCheckpoint {
+    return { ck: this.ck, h: this.h, k: this.cipherState.keyOrUndefined, n: this.cipherState.n };
+  }
+
+  /** Returns to a checkpoint of this same state (a failed read leaves the state untouched). */
+  rollback(c: SymmetricCheckpoint): void {
+    this.ck = c.ck;
+    this.h = c.h;
+    this.cipherState.restore(c.k, c.n);
   }
 
   /** HKDF(ck, input_key_material, 2) (§4.3): [output1, output2]. */
