@@ -27,7 +27,9 @@ benchChannel(report, () => {
   return [device.channel, cloud.channel];
 }, ms);
 await benchXs(report);
+await (await import('./sections/firmware.ts')).benchFirmware(report);
 (await import('./sections/cloud.ts')).benchCloud(report, ms);
+await (await import('./sections/gateway.ts')).benchGateway(report, ms);
 
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 report.write(here('./results.json'), here('./results-meta.json'), {

@@ -33,6 +33,8 @@ const COMMANDS: Record<string, Command> = {
   readings: { summary: 'readings [--device ID] [--follow]    stored telemetry', load: () => import('./readings.ts') },
   command: { summary: 'command <device> <name> [args]       send a downlink command, wait for its result', load: () => import('./command.ts') },
   status: { summary: 'status                               channels of the running cloud service', load: () => import('./status.ts') },
+  'device-sim': { summary: 'device-sim --trust-anchor <id> [--engine xs|node] [--link serial:<pty>|ble] [--count N]   simulated ESP32s running the real firmware', load: () => import('./device-sim.ts') },
+  gateway: { summary: 'gateway run|status                   run the gateway service (BLE, serial -> TCP), or show a running one', load: () => import('./gateway.ts') },
 };
 
 function usage(): string {
