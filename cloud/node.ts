@@ -74,7 +74,7 @@ export class CloudNode {
   private readonly cache: PeerCache;
   private readonly clock: () => number;
   private readonly log: Logger;
-  private readonly store: CloudStore;
+  readonly store: CloudStore;
 
   constructor(o: CloudNodeOptions) {
     this.identity = o.identity;

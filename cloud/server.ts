@@ -12,7 +12,12 @@ import { AccessRules } from './access.ts';
 import { ControlRequestError, ControlServer, type ControlHandler } from './control.ts';
 import { openDataDir, type DataPaths } from './data-dir.ts';
 import { errorFields, type Logger } from './log.ts';
-import { CloudNode, type CloudNodeOptions } from './node.ts';
+import { CloudNode, LISTENER_NAME, type CloudNodeOptions } from './node.ts';
+import { utf8Decode } from '../protocol/bytes.ts';
+import type { Address } from '../protocol/routing/address.ts';
+import { formatRoute } from '../protocol/routing/route.ts';
+import { FORWARDER_PREFIX } from '../relay/forwarder.ts';
+import { RELAY_CLIENT, RelayRegistration } from '../relay/registration.ts';
 import { loadOrCreateServiceIdentity } from './service-identity.ts';
 import { SqliteStore } from './storage/sqlite-store.ts';
 
@@ -30,14 +35,23 @@ export interface CloudServerOptions extends NodeTuning {
   readonly log: Logger;
   readonly provider?: CryptoProvider;
   readonly pollMs?: number;
+  /**
+   * Reach the service through a relay instead of a listening port (a cloud behind NAT): it
+   * dials the relay, registers `name` there and opens no port at all. Devices then route to
+   * `address => fwd.<name> => api`.
+   */
+  readonly relay?: { readonly address: string; readonly name: string };
 }
 
 export interface RunningCloud {
   readonly node: CloudNode;
   readonly tcp: TcpTransport;
   readonly paths: DataPaths;
+  /** Where it listens (0 with a relay: no port at all). */
   readonly host: string;
   readonly port: number;
+  /** The route to the channel listener, as devices write it (e.g. `tcp:h:p => api`). */
+  readonly reachableAt: string;
   stop(): Promise<void>;
 }
 
@@ -86,17 +100,32 @@ export async function startCloud(o: CloudServerOptions): Promise<RunningCloud> {
       store, identity, provider, log: o.log, access,
       ...pick(o, ['handshakeTimeoutMs', 'idleTimeoutMs', 'maxChannels', 'maxPendingHandshakes', 'commands']),
     });
-    const transport = new TcpTransport(node.router, { log: o.log, inboundPolicy: (head) => node.listener.acceptsFromNetwork(head) });
+    const registration = o.relay === undefined ? undefined : new RelayRegistration(node.router, o.relay.address, o.relay.name, () => Date.now(), {
+      registered: (name, expiresIn) => o.log.debug({ relay: o.relay!.address, name, expiresIn }, 'registered at the relay'),
+      failed: (reason) => o.log.warn({ relay: o.relay!.address, reason }, 'relay registration failed'),
+    });
+    const fromRelay = (head: Address) => registration !== undefined && head.isLocal && utf8Decode(head.value) === RELAY_CLIENT;
+    const transport = new TcpTransport(node.router, { log: o.log, inboundPolicy: (head) => node.listener.acceptsFromNetwork(head) || fromRelay(head) });
     tcp = transport;
     const startedAt = Date.now();
     let listening = '';
     // The control socket first: a second service on the same data directory stops here,
     // before it takes a port.
     control = await ControlServer.listen(paths.controlSocket, (m, p, b) => controlHandler(node, listening, startedAt, transport)(m, p, b), o.log);
-    const bound = await transport.listen(o.port, o.host);
-    listening = `tcp:${bound.host}:${bound.port}`;
+    let bound = { host: o.host, port: 0 };
+    let reachableAt: string;
+    if (registration === undefined) {
+      bound = await transport.listen(o.port, o.host);
+      listening = `tcp:${bound.host}:${bound.port}`;
+      reachableAt = `${listening} => ${LISTENER_NAME}`;
+    } else {
+      listening = `relay ${o.relay!.address} as ${FORWARDER_PREFIX}${o.relay!.name}`;
+      reachableAt = formatRoute(registration.routeTo(LISTENER_NAME));
+      registration.poll(Date.now());
+    }
     const timer = setInterval(() => {
       try {
+        registration?.poll(Date.now());
         node.poll();
       } catch (e) {
         // A storage hiccup (e.g. the database busy beyond its timeout) waits for the next tick.
@@ -107,7 +136,7 @@ export async function startCloud(o: CloudServerOptions): Promise<RunningCloud> {
     const openControl = control;
     let stopped = false;
     return {
-      node, tcp: transport, paths, host: bound.host, port: bound.port,
+      node, tcp: transport, paths, host: bound.host, port: bound.port, reachableAt,
       async stop() {
         if (stopped) return;
         stopped = true;

@@ -51,7 +51,7 @@ export interface LinkStatus {
   readonly detail: Record<string, string | number>;
 }
 
-/** Events: 'up', 'down'. */
+/** Events: 'up', 'down', 'frame' (direction 'up' | 'down', size in bytes: what a gateway can see of a message). */
 export abstract class DeviceLink extends EventEmitter {
   readonly key: string;
   readonly counters = newDeviceCounters();
@@ -122,6 +122,7 @@ export abstract class DeviceLink extends EventEmitter {
   protected deliverUp(message: Uint8Array): void {
     this.counters.framesUp++;
     this.counters.bytesUp += message.length;
+    this.emit('frame', 'up', message.length);
     this.sink.fromDevice(this, message);
   }
 
@@ -129,6 +130,7 @@ export abstract class DeviceLink extends EventEmitter {
   protected countDown(message: Uint8Array): void {
     this.counters.framesDown++;
     this.counters.bytesDown += message.length;
+    this.emit('frame', 'down', message.length);
   }
 
   protected setUp(up: boolean, fields: Record<string, unknown> = {}): void {

@@ -78,7 +78,7 @@ describe('burrow cloud CLI', function () {
   });
 
   it('runs the service; status, revoke and readings --follow work beside it; SIGTERM stops it', async () => {
-    const cloud = await start(/listening on tcp:127\.0\.0\.1:\d+/, 'cloud', '--port', '0', '--host', '127.0.0.1', '--log-level', 'warn');
+    const cloud = await start(/devices route to "tcp:127\.0\.0\.1:\d+ => api"/, 'cloud', '--port', '0', '--host', '127.0.0.1', '--log-level', 'warn');
     const status = burrow('status');
     assert.equal(status.code, 0, status.err);
     assert.match(status.out, /^service I[0-9a-f]{40} on tcp:127\.0\.0\.1:\d+, 0 channel\(s\)/);

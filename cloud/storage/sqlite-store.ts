@@ -14,7 +14,7 @@ import { chmodSync, existsSync } from 'node:fs';
 import { ConfigError } from '../../protocol/errors.ts';
 import type { Reading } from '../../protocol/app/messages.ts';
 import { checkAttributes, type Attributes } from '../attributes.ts';
-import type { CloudStore, CommandRecord, CommandState, DeviceRecord, ReadingQuery, StoredReading, StoreResult, TicketRecord } from './store.ts';
+import type { CloudStore, CommandRecord, CommandState, DeviceRecord, ReadingQuery, ReadingStats, StoredReading, StoreResult, TicketRecord } from './store.ts';
 
 const SCHEMA_VERSION = 1;
 
@@ -157,6 +157,8 @@ export class SqliteStore implements CloudStore {
       ack: db.prepare<[string], { next: number; floor: number }>('SELECT next, floor FROM acks WHERE device = ?'),
       setAck: db.prepare<[string, number, number]>(`INSERT INTO acks (device, next, floor) VALUES (?, ?, ?)
         ON CONFLICT (device) DO UPDATE SET next = excluded.next, floor = excluded.floor`),
+      readingStats: db.prepare<[string], { count: number; distinct: number; maxSeq: number | null }>(
+        'SELECT COUNT(*) AS count, COUNT(DISTINCT seq) AS "distinct", MAX(seq) AS maxSeq FROM readings WHERE device = ?'),
       readingsAll: db.prepare<[number, number, number], ReadingRow>('SELECT * FROM readings WHERE id > ? AND received_at >= ? ORDER BY id LIMIT ?'),
       readingsAllNewest: db.prepare<[number, number, number], ReadingRow>('SELECT * FROM readings WHERE id > ? AND received_at >= ? ORDER BY id DESC LIMIT ?'),
       readingsOf: db.prepare<[string, number, number, number], ReadingRow>('SELECT * FROM readings WHERE device = ? AND id > ? AND received_at >= ? ORDER BY id LIMIT ?'),
@@ -248,6 +250,11 @@ export class SqliteStore implements CloudStore {
 
   nextExpected(device: string): number {
     return this.sql.ack.get(device)?.next ?? 0;
+  }
+
+  readingStats(device: string): ReadingStats {
+    const row = this.sql.readingStats.get(device)!;
+    return { count: row.count, distinctSeqs: row.distinct, maxSeq: row.maxSeq ?? -1 };
   }
 
   readings(q: ReadingQuery): StoredReading[] {

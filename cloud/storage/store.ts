@@ -70,6 +70,14 @@ export interface CommandRecord {
   readonly result: string | undefined;
 }
 
+/** What is stored of one device: `count === distinctSeqs` is the exactly-once property, as stored. */
+export interface ReadingStats {
+  readonly count: number;
+  readonly distinctSeqs: number;
+  /** -1 before the first reading. */
+  readonly maxSeq: number;
+}
+
 export interface ReadingQuery {
   readonly device?: string;
   /** receivedAt >= sinceMs. */
@@ -103,6 +111,7 @@ export interface CloudStore {
   /** The acknowledgement state of a device: 0 before its first reading. */
   nextExpected(device: string): number;
   readings(query: ReadingQuery): StoredReading[];
+  readingStats(device: string): ReadingStats;
 
   // Downlink commands.
   queueCommand(device: string, name: string, args: string, now: number): CommandRecord;
