@@ -9,6 +9,7 @@ interface Command {
 }
 
 const COMMANDS: Record<string, Command> = {
+  demo: { summary: 'demo [--ble 2] [--serial 1] [--relay]   a live demo fleet: cloud, gateway, simulated ESP32s (npm start)', load: () => import('./demo.ts') },
   conformance: {
     summary: 'conformance noise <vectors.json>   run Noise_XX_25519 vectors in both roles',
     load: () => import('./conformance.ts'),
