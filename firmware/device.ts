@@ -175,7 +175,9 @@ export class Device {
       // Missed intervals (a long handshake) are skipped, not caught up in a burst.
       this.nextSample = Math.max(this.nextSample + this.intervalMs, now + 1);
     }
-    if (!this.started) {
+    // The first handshake waits for the link the route starts with: message 1 sent into a BLE
+    // link nobody has subscribed to yet would only fail and wait out a backoff.
+    if (!this.started && this.headLink().connected) {
       this.started = true;
       this.initiator.start();
     }
@@ -213,6 +215,12 @@ export class Device {
       this.counters.inboundRefused++;
       this.p.log(`link: message dropped (${e.code})`);
     }
+  }
+
+  /** The link that carries the channel (the route's first hop; readConfig checked it is enabled). */
+  private headLink(): DeviceLink {
+    const type = this.config.route.next().type;
+    return this.links.find((l) => LINK_TYPES[l.kind] === type)!;
   }
 
   /** How this device reaches back over a link: the route's first hop when it uses that link. */
