@@ -157,6 +157,8 @@ export class Device {
       uptimeMs: this.p.clock.monotonicMs(),
       clock: this.p.clock.wallSeconds() !== undefined,
       channel: this.initiator.state,
+      // Channels established since boot: a roam or a gateway restart must not add one.
+      handshakes: this.initiator.stats.established,
       seq: this.buffer.next,
       floor: this.buffer.floor,
       buffered: this.buffer.size,
