@@ -8,6 +8,9 @@
  * - A sent command with no result is sent again on the next channel (the device may have
  *   rebooted before it answered), at most `maxDeliveries` times: delivery is at least once, so
  *   a device applies a command id once (design: commands are idempotent or checked by id).
+ * - A command that could not be handed to the channel (its route was down: a gateway
+ *   restarting) is tried again at every poll until it goes, since the channel may live on
+ *   without reopening (the cloud follows the device to its new route, design.md "Roaming").
  * - A sent command with no result after `resultTimeoutMs` fails, so nothing waits for ever.
  * - A result is accepted only from the device the command was for.
  */
@@ -54,6 +57,8 @@ export class CommandsService {
   private readonly resultTimeoutMs: number;
   private readonly maxDeliveries: number;
   private readonly self = Route.of([Address.local(COMMANDS_SERVICE)]);
+  /** Devices whose queued commands a channel refused (its route was down), retried at poll. */
+  private readonly undelivered = new Set<string>();
 
   constructor(ctx: ServiceContext, store: CloudStore, options: CommandsOptions = {}) {
     this.ctx = ctx;
@@ -90,6 +95,7 @@ export class CommandsService {
    * channel) also those sent on an earlier channel without a result.
    */
   deliverPending(device: string, resend: boolean): void {
+    this.undelivered.delete(device);
     const channel = this.ctx.channels.channelOf(device);
     if (channel === undefined) return;
     const to = Route.of([channel.encryptor, Address.local(DEVICE_APP)]);
@@ -103,8 +109,9 @@ export class CommandsService {
       try {
         this.ctx.send(routedMessage(to, this.self, encodeAppMessage(command(c.id, c.name, c.args))));
       } catch (e) {
-        // The channel's link is down or full: the rest waits for the next channel.
+        // The channel's route is down or full: the rest waits for the next poll or channel.
         this.ctx.log.warn({ device, command: c.id, ...errorFields(e) }, 'command not delivered');
+        this.undelivered.add(device);
         return;
       }
       this.store.markSent(c.id, now);
@@ -112,8 +119,9 @@ export class CommandsService {
     }
   }
 
-  /** Fails sent commands whose result is overdue. */
+  /** Retries commands a channel refused; fails sent commands whose result is overdue. */
   poll(): void {
+    for (const device of [...this.undelivered]) this.deliverPending(device, false);
     const now = this.ctx.wallClock();
     for (const c of this.store.overdueCommands(now - this.resultTimeoutMs)) {
       if (this.store.finishCommand(c.id, c.device, 'failed', `no result within ${this.resultTimeoutMs / 1000} s`, now)) {
