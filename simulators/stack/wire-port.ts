@@ -6,6 +6,9 @@
  *
  * The port behaves as serialport's does where SerialLink relies on it: `open` calls back
  * asynchronously, `data` carries Buffers, and an unplug closes it with `disconnected: true`.
+ *
+ * A cable is plugged into one gateway at a time: each port names the gateway it belongs to,
+ * and only that gateway's port opens (moveTo() carries the cable to another gateway, a roam).
  */
 import { EventEmitter } from 'node:events';
 import type { PortLike } from '../../gateway/serial/serial-link.ts';
@@ -16,7 +19,8 @@ import type { World } from '../device/world.ts';
 export class WirePort extends EventEmitter implements PortLike {
   private opened = false;
 
-  constructor(private readonly cable: WireCable) {
+  /** `gateway`: which gateway this port belongs to ('' is the stack's own). */
+  constructor(private readonly cable: WireCable, readonly gateway = '') {
     super();
   }
 
@@ -26,7 +30,7 @@ export class WirePort extends EventEmitter implements PortLike {
 
   open(callback: (error: Error | null) => void): void {
     setImmediate(() => {
-      if (this.cable.unplugged) return callback(new Error(`${this.cable.path}: no such device`));
+      if (this.cable.unplugged || this.cable.pluggedInto !== this.gateway) return callback(new Error(`${this.cable.path}: no such device`));
       this.opened = true;
       this.cable.attach(this);
       callback(null);
@@ -56,6 +60,8 @@ export class WirePort extends EventEmitter implements PortLike {
 export class WireCable {
   readonly wire: UartWire;
   unplugged = false;
+  /** The gateway whose port may open the cable ('' is the stack's own). */
+  pluggedInto = '';
   private port: WirePort | undefined;
 
   constructor(world: World, uart: UartPort, readonly path: string, baud = 115_200) {
@@ -78,6 +84,13 @@ export class WireCable {
   }
 
   replug(): void {
+    this.unplugged = false;
+  }
+
+  /** Unplugs the cable and plugs it into `gateway`'s port (the device roams; it stays powered). */
+  moveTo(gateway: string): void {
+    this.unplug();
+    this.pluggedInto = gateway;
     this.unplugged = false;
   }
 }
