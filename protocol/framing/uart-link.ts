@@ -344,6 +344,9 @@ export class UartLink {
     this.resetReceiver();
     this.resetAckDue = true;
     if (this.linkState === 'established') this.restartCurrent();
+    // The peer is alive and resetting: our own RESET goes at the next poll, not at the end of
+    // a backoff grown while the peer was off (up to maxTimeout, the peer's DATA ignored meanwhile).
+    else this.resetAt = 0;
   }
 
   private resetReceiver(): void {
