@@ -79,8 +79,9 @@ export class UartPort {
 
   constructor(private readonly device: SimDevice, readonly port: number) {}
 
-  /** Bytes arriving on the device's RX pin now. */
+  /** Bytes arriving on the device's RX pin now (lost while the device is off). */
   receive(bytes: Uint8Array): void {
+    if (!this.device.poweredOn) return;
     for (const b of bytes) {
       if (this.fifo.length < UART_RX_FIFO_BYTES) this.fifo.push(b);
       else this.overflowed++;
@@ -118,6 +119,7 @@ export class SimDevice {
   private readonly ports = new Map<number, UartPort>();
   private engine: DeviceEngine | undefined;
   private bootAt = 0;
+  private booted = false;
   private busyUntil = 0;
   private chain: Promise<void> = Promise.resolve();
   private timer: Cancel | undefined;
@@ -145,6 +147,11 @@ export class SimDevice {
       meteringLimit: DEVICE_METER_LIMIT,
     });
     return device;
+  }
+
+  /** Booted and not closed: what reaches it now is handled. */
+  get poweredOn(): boolean {
+    return this.booted && !this.closed;
   }
 
   get engineKind(): EngineKind {
@@ -175,6 +182,7 @@ export class SimDevice {
   /** Powers the device on now: the firmware's main() runs. */
   boot(): Promise<void> {
     this.bootAt = this.o.world.now();
+    this.booted = true;
     return this.command('boot', { wallSeconds: this.o.wallSeconds ?? null, config: this.o.config, gatt: this.o.gatt ?? [], nativeCrypto: this.o.nativeCrypto ?? false });
   }
 
@@ -211,8 +219,10 @@ export class SimDevice {
 
   /** One command (crank) to the firmware, serialised with all others. */
   command(op: string, body: Readonly<Record<string, unknown>> = {}): Promise<void> {
-    // A powered-off device ignores its cable and timers.
-    if (this.closed) return Promise.resolve();
+    // A powered-off device ignores its cable and timers. Before boot this matters for its
+    // clock too: a command carries the time since boot, so one that ran first would have
+    // moved the firmware's clock ahead and left boot's timers that far in the future.
+    if (this.closed || (!this.booted && op !== 'boot')) return Promise.resolve();
     return this.serially(() => this.crank(op, body));
   }
 
