@@ -39,6 +39,14 @@ const backoff = object({
 /** The BLE adapter: 'hci' (noble's HCI socket binding) or 'sim:<radio endpoint>'. */
 const adapter = string({ pattern: /^(hci|sim:.+)$/, hint: "'hci' or 'sim:<radio socket path or tcp:host:port>'" });
 
+// Our limits.
+/**
+ * Serial ports one gateway opens. A Pi with USB hubs or multiport serial servers reaches
+ * hundreds, and one gateway serves at least 1,000 devices (issue 5), each link a few KB of heap
+ * (bench gateway.heap_bytes_per_link); the bound only stops a runaway generated config.
+ */
+export const MAX_SERIAL_PORTS = 4096;
+
 export const BURROW_SERVICE_UUID = '6e400001b5a3f393e0a9e50e24dcca9e';
 
 export const configSchema = object({
@@ -96,7 +104,7 @@ export const configSchema = object({
         baudRate: optional(integer({ min: 1200, max: 4_000_000 }), 115_200),
         maxHoldMs: optional(integer({ min: 0, max: 10_000 }), 2_000),
       }),
-      { max: 64 },
+      { max: MAX_SERIAL_PORTS },
     ),
     [],
   ),
