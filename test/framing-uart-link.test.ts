@@ -133,3 +133,21 @@ describe('UART link keeps a live peer whose poll answers were damaged', () => {
     assert.ok(deliveredExactlyOnce([z(7), z(0)], [z(8), z(7), z(0), z(0)], 254178644));
   });
 });
+
+describe('UART link reset after a long silence', () => {
+  it("a resetting end answers a peer's RESET with its own at once, not after its grown backoff", () => {
+    // A gateway port opened long before the device powers on: its RESETs went unanswered.
+    const gateway = new UartLink();
+    let now = 0;
+    for (; now < 60_000; now += 100) while (gateway.poll(now) !== undefined);
+    const device = new UartLink();
+    const deviceReset = device.poll(now)!;
+    gateway.receive(deviceReset, now);
+    const answer: Uint8Array[] = [];
+    for (let f = gateway.poll(now); f !== undefined; f = gateway.poll(now)) answer.push(f);
+    for (const f of answer) device.receive(f, now);
+    for (let f = device.poll(now); f !== undefined; f = device.poll(now)) gateway.receive(f, now);
+    assert.equal(device.state, 'established');
+    assert.equal(gateway.state, 'established', 'up within one exchange');
+  });
+});
