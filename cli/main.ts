@@ -36,6 +36,7 @@ const COMMANDS: Record<string, Command> = {
   status: { summary: 'status                               channels of the running cloud service', load: () => import('./status.ts') },
   'device-sim': { summary: 'device-sim --trust-anchor <id> [--engine xs|node] [--link serial:<pty>|ble] [--count N]   simulated ESP32s running the real firmware', load: () => import('./device-sim.ts') },
   gateway: { summary: 'gateway run|status                   run the gateway service (BLE, serial -> TCP), or show a running one', load: () => import('./gateway.ts') },
+  fleet: { summary: 'fleet --devices N [--duration 60s]   N simulated devices through one gateway to the cloud; checks nothing is lost', load: () => import('./fleet.ts') },
 };
 
 function usage(): string {
