@@ -125,6 +125,38 @@ function benchHandshakeRate(report: BenchReport, dir: string, ms: number): void 
   }
 }
 
+/** `size` readings from `seq` on, two values each, as the simulated sensor reports them. */
+export function benchReadings(seq: number, size: number): Reading[] {
+  return Array.from({ length: size }, (_, i) => ({
+    seq: seq + i, time: NOW, uptimeMs: (seq + i) * 1000, values: [{ name: 'temp', value: 21.5 }, { name: 'humidity', value: 40 }],
+  }));
+}
+
+/**
+ * The telemetry path's ceiling: batches straight into a SqliteStore of its own (same schema,
+ * same fsync per batch), devices in rotation, no channel, routing or network in front.
+ */
+export class StoreAlone {
+  readonly store: SqliteStore;
+  private readonly next: number[];
+  private turn = 0;
+
+  constructor(path: string, private readonly devices: readonly string[]) {
+    this.store = new SqliteStore(path);
+    this.next = devices.map(() => 0);
+  }
+
+  batch(size: number): void {
+    const i = this.turn++ % this.devices.length;
+    this.store.storeReadings(this.devices[i]!, 0, benchReadings(this.next[i]!, size), Date.now());
+    this.next[i]! += size;
+  }
+
+  close(): void {
+    this.store.close();
+  }
+}
+
 function collectGarbage(): () => void {
   setFlagsFromString('--expose-gc');
   return runInNewContext('gc') as () => void;
@@ -182,29 +214,20 @@ function benchTelemetry(report: BenchReport, dir: string, ms: number): void {
   const encryptors = fleet.map((d) => cloud.handshake(d));
   const next = new Array<number>(fleet.length).fill(0);
   const app = Address.local('app');
-  const batchOf = (seq: number, size: number): Reading[] => Array.from({ length: size }, (_, i) => ({
-    seq: seq + i, time: NOW, uptimeMs: (seq + i) * 1000, values: [{ name: 'temp', value: 21.5 }, { name: 'humidity', value: 40 }],
-  }));
   let turn = 0;
   /** One batch through the telemetry worker as a channel delivers it; `again` re-sends it too. */
   const viaService = (size: number, again: boolean) => () => {
     const i = turn++ % fleet.length;
-    const payload = encodeAppMessage(telemetryBatch(0, batchOf(next[i]!, size)));
+    const payload = encodeAppMessage(telemetryBatch(0, benchReadings(next[i]!, size)));
     next[i]! += size;
     const message = routedMessage(route('telemetry'), Route.of([encryptors[i]!, app]), payload);
     cloud.node.router.route(message);
     if (again) cloud.node.router.route(message);
     cloud.outbox.length = 0;
   };
-  const storeOnly = new SqliteStore(join(dir, 'store-only.db'));
-  const storeNext = new Array<number>(fleet.length).fill(0);
-  let storeTurn = 0;
   /** The same batches, same device rotation, straight into a store of its own. */
-  const viaStore = (size: number) => () => {
-    const i = storeTurn++ % fleet.length;
-    storeOnly.storeReadings(fleet[i]!.id, 0, batchOf(storeNext[i]!, size), Date.now());
-    storeNext[i]! += size;
-  };
+  const storeOnly = new StoreAlone(join(dir, 'store-only.db'), fleet.map((d) => d.id));
+  const viaStore = (size: number) => () => storeOnly.batch(size);
   report.section('Cloud telemetry (exactly-once store, SQLite WAL, synchronous=FULL: one fsync per batch; wall clock)');
   for (const size of [32, 1]) {
     const [stored, ceiling] = perWallSecondSideBySide(viaService(size, false), viaStore(size), ms).map((rate) => rate * size) as [number, number];

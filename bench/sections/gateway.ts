@@ -30,7 +30,7 @@ import type { MemoryLink } from '../../gateway/memory-link.ts';
 import { UpstreamSink } from '../../gateway/upstream-sink.ts';
 import { FragmentDevice } from '../../simulators/ble/fragment-device.ts';
 import { RadioHub } from '../../simulators/ble/hub.ts';
-import type { BenchReport } from '../report.ts';
+import { percentile, type BenchReport } from '../report.ts';
 
 const LINKS = 100;
 const PAYLOAD = 64;
@@ -124,10 +124,6 @@ async function throughput(make: (port: number) => Promise<Path>, ms: number): Pr
   await path.close();
   await sink.close();
   return rate;
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? NaN;
 }
 
 async function latency(make: (port: number) => Promise<Path>, ms: number): Promise<{ p50: number; p99: number }> {
