@@ -2,7 +2,7 @@
  * Bench reporting: every figure is printed beside its ceiling (measured in the same run) as a
  * ratio, and recorded as name -> number in bench/results.json so runs can be compared.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 
 export interface Figure {
   /** Stable key in results.json, e.g. 'handshake.node.full_per_s'. */
@@ -29,16 +29,31 @@ export class BenchReport {
     console.log(`\n${title}`);
   }
 
-  /** results.json is a flat name -> number map; the date and machine go in a sibling file. */
-  write(resultsPath: string, metaPath: string, meta: Record<string, string>): void {
-    const results: Record<string, number> = {};
+  /**
+   * results.json is a flat name -> number map; the date and machine go in a sibling file. With
+   * `sections` (a partial run) this run's figures replace theirs in the existing files and every
+   * other figure stays; the meta file's `sections` says when each partial run measured what.
+   */
+  write(resultsPath: string, metaPath: string, meta: Record<string, string>, sections?: readonly string[]): void {
+    const results: Record<string, number> = sections === undefined ? {} : readJson<Record<string, number>>(resultsPath);
     for (const f of this.figures) {
       results[f.name] = round(f.value);
       if (f.ceiling) results[`${f.name}.ceiling`] = round(f.ceiling.value);
     }
     writeFileSync(resultsPath, JSON.stringify(results, null, 2) + '\n');
-    writeFileSync(metaPath, JSON.stringify(meta, null, 2) + '\n');
+    let metaOut: Record<string, unknown> = meta;
+    if (sections !== undefined) {
+      const last = readJson<Record<string, unknown>>(metaPath);
+      const partial = { ...(last['sections'] as Record<string, unknown> | undefined) };
+      for (const s of sections) partial[s] = meta;
+      metaOut = { ...last, sections: partial };
+    }
+    writeFileSync(metaPath, JSON.stringify(metaOut, null, 2) + '\n');
   }
+}
+
+function readJson<T extends object>(path: string): T {
+  return (existsSync(path) ? JSON.parse(readFileSync(path, 'utf8')) : {}) as T;
 }
 
 function round(v: number): number {
@@ -48,6 +63,11 @@ function round(v: number): number {
 function format(v: number): string {
   if (Number.isInteger(v)) return v.toLocaleString('en-US');
   return v >= 100 ? Math.round(v).toLocaleString('en-US') : v.toPrecision(4);
+}
+
+/** The p-quantile (0..1) of ascending `sorted` samples (nearest rank); NaN when empty. */
+export function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? NaN;
 }
 
 /** CPU microseconds this process has spent (user + system). */
