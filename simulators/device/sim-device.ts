@@ -149,6 +149,11 @@ export class SimDevice {
     return device;
   }
 
+  /** World time when its current computation ends (the CPU model's busy time; now when idle). */
+  get freeAt(): number {
+    return Math.max(this.o.world.now(), this.busyUntil);
+  }
+
   /** Booted and not closed: what reaches it now is handled. */
   get poweredOn(): boolean {
     return this.booted && !this.closed;

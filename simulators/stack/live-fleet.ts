@@ -75,6 +75,8 @@ export interface LiveFleetOptions {
   readonly startWindow?: number;
   /** Called as devices are created, boot and establish their channels during start(). */
   readonly onProgress?: (progress: StartProgress) => void;
+  /** Called as each device's boot returns, before its first handshake turn (measurements). */
+  readonly onBooted?: (member: FleetMember) => void;
 }
 
 export interface StartProgress {
@@ -293,6 +295,7 @@ export class LiveFleet {
 
   private async boot(m: FleetMember): Promise<void> {
     await m.device.boot();
+    this.o.onBooted?.(m);
     m.identifier = String((await m.device.status())['id']);
     if (this.o.enroll ?? true) this.cloud.node.registry.enroll(m.identifier, { role: 'sensor' });
   }
