@@ -34,14 +34,19 @@ import { percentile, type BenchReport } from '../report.ts';
 import { StoreAlone } from './cloud.ts';
 import { loadFleet } from './e2e-load.ts';
 
+// The line (what LiveFleet's cables run at): 8N1, start and stop bit around each byte.
+const UART_BAUD = 115_200;
+const BITS_PER_BYTE = 10;
+
+// Bench parameters.
+/** 50 readings/s offered: a tenth of what this host's simulated devices can produce. */
 const LATENCY_DEVICES = 50;
 const LATENCY_INTERVAL_MS = 1000;
 const LATENCY_RUN_MS = 15_000;
 /** After the last channel: readings buffered during the handshakes go first and are not counted. */
 const LATENCY_SETTLE_MS = 3000;
-const UART_BAUD = 115_200;
-const BITS_PER_BYTE = 10;
 const STORE_SAMPLES = 300;
+/** Enough stop-and-wait devices that the store, not the number of batches in flight, bounds the rate. */
 const LOAD_DEVICES = 64;
 const ROUNDS = 4;
 
