@@ -8,7 +8,9 @@
 import assert from 'node:assert/strict';
 import { nodeCryptoProvider } from '../crypto-node/provider.ts';
 import { utf8Decode, utf8Encode } from '../protocol/bytes.ts';
-import { route } from '../protocol/routing/route.ts';
+import { Address } from '../protocol/routing/address.ts';
+import type { RoutedMessage } from '../protocol/routing/message.ts';
+import { Route, route } from '../protocol/routing/route.ts';
 import { seededRandom } from '../simulators/xs/random.ts';
 import { Fleet } from './support/channel-fleet.ts';
 
@@ -86,6 +88,29 @@ describe('secure-channel workers', () => {
     assert.equal(info.roams, 1);
     assert.equal(device.initiator.stats.attempts, 1, 'no new handshake');
     assert.deepEqual(device.received.map((m) => text(m.payload)), ['via A', 'via B']);
+  });
+
+  it('does not follow a genuine message whose return route a hop rewrote to another recipient', () => {
+    const fleet = new Fleet({ provider });
+    const gw = fleet.gateway('gw1');
+    const device = fleet.device('d1', gw);
+    device.open(fleet.cloud, fleet.clock).start();
+    fleet.run(500, [device]);
+    const cloudRoute = String(fleet.listener.channelOf(device.identity.id)!.route);
+    // The gateway points both ends' return routes at a decryptor that is not the peer's.
+    const elsewhere = (m: RoutedMessage): RoutedMessage => ({ ...m, returnRoute: Route.of([...m.returnRoute.addresses.slice(0, -1), Address.local('sc.0000000000000000')]) });
+    gw.tamper = { up: elsewhere, down: elsewhere };
+    device.send('echo', utf8Encode('tampered'));
+    fleet.run(500, [device]);
+    gw.tamper = {};
+    device.send('echo', utf8Encode('after'));
+    fleet.run(500, [device]);
+    // Both tampered messages authenticated and were delivered; neither moved a route.
+    assert.deepEqual(fleet.echoed.map((e) => text(e.payload)), ['tampered', 'after']);
+    assert.deepEqual(device.received.map((m) => text(m.payload)), ['tampered', 'after']);
+    const info = fleet.listener.channelOf(device.identity.id)!;
+    assert.equal(String(info.route), cloudRoute);
+    assert.equal(info.roams, 0);
   });
 
   it('notices a cloud that lost the channel (restart) by keepalive silence, and re-handshakes', () => {

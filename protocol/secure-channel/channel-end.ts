@@ -13,7 +13,8 @@
  *
  * Roaming (design.md): the network route to the peer is the return route of the newest
  * authenticated message (highest counter), so a device that comes back through another
- * gateway keeps its channel; an older message overtaken on a slower path moves nothing.
+ * gateway keeps its channel; an older message overtaken on a slower path moves nothing, and
+ * neither does a route to another recipient than the peer's decryptor (see sameRecipient).
  *
  * The owners (listener.ts, initiator.ts) register the two workers and pass messages in; this
  * class owns no timers and reports what happened through its return values and events.
@@ -119,7 +120,7 @@ export class ChannelEnd {
     this.lastReceived = Math.max(this.lastReceived, now);
     if (opened.nonce > this.newestNonce) {
       this.newestNonce = opened.nonce;
-      if (!message.returnRoute.equals(this.networkRoute)) {
+      if (!message.returnRoute.equals(this.networkRoute) && this.sameRecipient(message.returnRoute)) {
         this.networkRoute = message.returnRoute;
         this.stats.roams++;
       }
@@ -173,6 +174,17 @@ export class ChannelEnd {
     const wire = this.channel.encrypt(type, body);
     this.lastSent = now;
     this.send(routedMessage(this.networkRoute, Route.of([this.decryptor]), encodeEnvelope(EnvelopeKind.TRANSPORT, wire)));
+  }
+
+  /**
+   * Routes sit outside the encryption, so a hop can rewrite the return route of a genuine
+   * message. Which transports lead to the peer may change (that is a roam), but the peer's
+   * decryptor, the route's last address, is fixed for the channel's life: a route that ends
+   * anywhere else was tampered with, and following it would send every later message into the
+   * void, a stall outliving the tampering. The message is still delivered (it authenticated).
+   */
+  private sameRecipient(route: Route): boolean {
+    return !route.isEmpty && route.recipient().equals(this.networkRoute.recipient());
   }
 
   private deliver(plaintext: Uint8Array): RoutedMessage {

@@ -26,6 +26,8 @@ export class Clock {
 /** The far end of a device link: delivers into a gateway as if over UART. */
 export class Gateway {
   readonly router = new Router();
+  /** A tampering gateway's hand on what it forwards, each way (routes are outside the encryption). */
+  tamper: { up?: (m: RoutedMessage) => RoutedMessage; down?: (m: RoutedMessage) => RoutedMessage } = {};
   private readonly devices = new Map<string, Device>();
 
   constructor(readonly name: string, network: MemoryNetwork) {
@@ -34,7 +36,8 @@ export class Gateway {
       send: (m) => {
         const device = this.devices.get(new TextDecoder().decode(m.onwardRoute.next().value));
         if (device === undefined) throw new Error('no such device link');
-        device.deliver(stepForward(m, new Address(TransportType.UART, 'gw')));
+        const down = stepForward(m, new Address(TransportType.UART, 'gw'));
+        device.deliver(this.tamper.down?.(down) ?? down);
       },
     });
   }
@@ -48,7 +51,8 @@ export class Gateway {
   }
 
   receive(from: Device, m: RoutedMessage): void {
-    this.router.route(stepForward(m, new Address(TransportType.UART, from.name)));
+    const up = stepForward(m, new Address(TransportType.UART, from.name));
+    this.router.route(this.tamper.up?.(up) ?? up);
   }
 }
 
