@@ -33,7 +33,13 @@ export class PtyBridge {
       }
       await new Promise((r) => setTimeout(r, 10));
     }
-    port.listener = (bytes, at) => world.at(at, () => { child.stdin?.write(bytes); });
+    // Once socat is gone (closed by us, or killed) the device's late bytes have nowhere to go,
+    // as on a board whose cable was pulled: drop them instead of an EPIPE crashing the host.
+    child.stdin?.on('error', () => undefined);
+    port.listener = (bytes, at) => world.at(at, () => {
+      const stdin = child.stdin;
+      if (stdin && stdin.writable && child.exitCode === null && child.signalCode === null) stdin.write(bytes);
+    });
     child.stdout?.on('data', (chunk: Buffer) => port.receive(new Uint8Array(chunk)));
     return new PtyBridge(child, path);
   }
