@@ -5,7 +5,7 @@
  * handshakes again and nothing stored or acknowledged is lost or stored twice.
  */
 import { strict as assert } from 'node:assert';
-import { assertExactlyOnce, assertGenuine, channelAt, sleep, waitCaughtUp, waitEstablished, waitFor, waitStored } from '../checks.ts';
+import { assertDelivered, assertSettled, channelAt, sleep, waitCaughtUp, waitEstablished, waitFor, waitStored } from '../checks.ts';
 import type { Scenario } from '../scenario.ts';
 
 export const gatewayRestart: Scenario = {
@@ -33,8 +33,7 @@ export const gatewayRestart: Scenario = {
       const s = await waitCaughtUp(rig, d, ctx.ms(20_000));
       assert.equal(channelAt(rig, d)!.channel, before.get(d.identifier)!.channel, `${d.name}: the same channel`);
       assert.equal(s.handshakes, 1, `${d.name}: no new handshake`);
-      assertExactlyOnce(rig, d, s, ctx.target.can.freshDevices);
-      assertGenuine(rig, d);
+      assertDelivered(rig, d, s, ctx.target.can.freshDevices);
     }
     await waitFor('the command queued during the restart to finish', () => rig.cloud.store.command(queued)?.state === 'done', ctx.ms(15_000), () => rig.cloud.store.command(queued));
   },
@@ -60,7 +59,6 @@ export const cloudRestart: Scenario = {
     assert.notEqual(channelAt(rig, d)!.channel, channel, 'a new channel: channels live in the service, not on disk');
     assert.equal(s.handshakes, 2);
     await waitStored(rig, d, kept + 3, ctx.ms(5_000) + 4 * rig.intervalMs);
-    assertExactlyOnce(rig, d, await waitCaughtUp(rig, d, ctx.ms(15_000)), ctx.target.can.freshDevices);
-    assertGenuine(rig, d);
+    await assertSettled(rig, d, ctx.ms(15_000), ctx.target.can.freshDevices);
   },
 };
