@@ -2,7 +2,8 @@
  * The Node TCP transport over real loopback sockets: routed messages cross it both ways with
  * replies retracing accepted connections; garbage, undecodable frames and refused next hops are
  * counted and dropped while the connection keeps working; an oversize length prefix closes
- * only that connection; a peer that is not reading is refused beyond the buffer bound.
+ * only that connection; a peer that is not reading is refused beyond the buffer bound; bursts
+ * written together in one tick arrive whole and in order.
  */
 import assert from 'node:assert/strict';
 import net from 'node:net';
@@ -50,6 +51,20 @@ describe('tcp transport', () => {
     assert.equal(String(got[0]!.returnRoute), `tcp:127.0.0.1:${port} => echo`);
     assert.equal(server.counters.framesIn, 50);
     assert.deepEqual(server.connectionKeys(), ['#1']);
+  });
+
+  it('carries a burst sent in one tick (held and written together) whole and in order, both ways', async () => {
+    const { clientRouter, port, got, server } = await pair();
+    const burst = (from: number) => {
+      for (let i = from; i < from + 2000; i++) clientRouter.route({ onwardRoute: route(`tcp:127.0.0.1:${port}`, 'echo'), returnRoute: route('me'), payload: utf8Encode(`m${i}`) });
+    };
+    burst(0);
+    await until(() => got.length === 2000);
+    // The next tick's burst on the same, now uncorked, connection.
+    burst(2000);
+    await until(() => got.length === 4000);
+    assert.deepEqual(got.map((m) => utf8Decode(m.payload)), Array.from({ length: 4000 }, (_, i) => `m${i}`));
+    assert.equal(server.counters.framesIn, 4000);
   });
 
   it('drops garbage and refused hops, counts them by reason, and keeps the connection', async () => {

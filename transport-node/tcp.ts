@@ -66,6 +66,11 @@ interface Connection {
   readonly back: Address;
   readonly decoder: LengthPrefixDecoder;
   connected: boolean;
+  /**
+   * The first frame of a tick is written at once; those after it in the same tick are held
+   * (corked) and leave together at its end, in one writev.
+   */
+  tick: 'idle' | 'written' | 'corked';
 }
 
 /** Parses 'host:port' or '[v6]:port'. Throws ROUTE_BAD_ADDRESS. */
@@ -140,6 +145,15 @@ export class TcpTransport extends EventEmitter implements Transport {
     const limit = this.options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
     if (c.socket.writableLength > limit) throw new FrameError('FRAME_QUEUE_FULL', `tcp:${value} is not reading (${c.socket.writableLength} bytes queued)`);
     const frame = encodeFrame(encodeMessage(message));
+    // A burst (a gateway forwarding many devices' frames in one tick, a cloud acknowledging a
+    // batch) costs one system call, not one per frame; a lone frame goes out at once.
+    if (c.tick === 'idle') {
+      c.tick = 'written';
+      process.nextTick(endTick, c);
+    } else if (c.tick === 'written') {
+      c.tick = 'corked';
+      c.socket.cork();
+    }
     c.socket.write(frame);
     this.counters.framesOut++;
     this.counters.bytesOut += frame.length;
@@ -180,7 +194,7 @@ export class TcpTransport extends EventEmitter implements Transport {
 
   private attach(key: string, socket: net.Socket, connected: boolean): Connection {
     socket.setNoDelay(true);
-    const c: Connection = { key, socket, back: new Address(TransportType.TCP, key), decoder: new LengthPrefixDecoder(), connected };
+    const c: Connection = { key, socket, back: new Address(TransportType.TCP, key), decoder: new LengthPrefixDecoder(), connected, tick: 'idle' };
     this.connections.set(key, c);
     socket.on('data', (chunk: Buffer) => this.onData(c, chunk));
     socket.on('error', (e: NodeJS.ErrnoException) => {
@@ -190,6 +204,8 @@ export class TcpTransport extends EventEmitter implements Transport {
       if (this.connections.get(key) === c) this.connections.delete(key);
       this.emit('disconnect', key);
     });
+    // Senders refused with FRAME_QUEUE_FULL resume on this rather than polling.
+    socket.on('drain', () => this.emit('drain', key));
     return c;
   }
 
@@ -238,3 +254,8 @@ export class TcpTransport extends EventEmitter implements Transport {
 
 /** For tests and logs: the peer key of an address ('#3' or 'host:port'). */
 export const tcpKey = (a: Address): string => new TextDecoder().decode(a.value);
+
+function endTick(c: Connection): void {
+  if (c.tick === 'corked') c.socket.uncork();
+  c.tick = 'idle';
+}
