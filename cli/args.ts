@@ -36,3 +36,21 @@ export function integerFlag(value: string | undefined, name: string, fallback: n
   if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${name} must be an integer from ${min} to ${max}, got '${value}'`);
   return n;
 }
+
+const DURATION_UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** A duration flag: '90s', '15m', '2h', '7d', '500ms'; a bare number is seconds. Returns ms within [minMs, maxMs]. */
+export function durationFlag(text: string, name: string, minMs = 0, maxMs = Number.MAX_SAFE_INTEGER): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(text.trim());
+  const ms = m === null ? NaN : Math.round(Number(m[1]) * DURATION_UNITS[m[2] ?? 's']!);
+  if (!(ms >= minMs && ms <= maxMs)) {
+    const range = maxMs === Number.MAX_SAFE_INTEGER ? '' : ` (${formatMs(minMs)} to ${formatMs(maxMs)})`;
+    throw new UsageError(`--${name} must be a duration like 90s, 15m, 2h or 7d${range}, got '${text}'`);
+  }
+  return ms;
+}
+
+function formatMs(ms: number): string {
+  for (const [unit, size] of [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000]] as const) if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
+  return `${ms}ms`;
+}

@@ -8,7 +8,7 @@ import { dataPaths, openDataDir, resolveDataDir, type DataPaths } from '../cloud
 import { silentLogger } from '../transport-node/log.ts';
 import { Registry } from '../cloud/registry.ts';
 import { SqliteStore } from '../cloud/storage/sqlite-store.ts';
-import { UsageError } from './args.ts';
+import { durationFlag, UsageError } from './args.ts';
 
 export const DATA_HELP = `--data DIR   data directory (default $BURROW_DATA, else ./.burrow/cloud)`;
 
@@ -26,14 +26,8 @@ export function openStore(paths: DataPaths, readonly = false): SqliteStore {
 /** The registry as the CLI uses it: the CLI prints what happened, so the registry logs nothing. */
 export const cliRegistry = (store: SqliteStore): Registry => new Registry(store, () => Date.now(), silentLogger);
 
-const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
 /** '90s', '15m', '2h', '7d', '500ms'; a bare number is seconds. Returns ms. */
-export function parseDuration(text: string, flag: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(text);
-  if (m === null) throw new UsageError(`--${flag} must be a duration like 90s, 15m, 2h or 7d, got '${text}'`);
-  return Math.round(Number(m[1]) * UNITS[m[2] ?? 's']!);
-}
+export const parseDuration = (text: string, flag: string): number => durationFlag(text, flag);
 
 /** An ISO 8601 time, or a duration meaning "that long ago" ('10m'). Returns wall-clock ms. */
 export function parseSince(text: string, now: number): number {

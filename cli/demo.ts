@@ -14,12 +14,12 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { ESP32_METER_UNITS_PER_MS } from '../simulators/device/cpu-model.ts';
 import { LiveFleet, type DeviceSpec, type FleetMember } from '../simulators/stack/live-fleet.ts';
-import { integerFlag, parseCommandLine, UsageError } from './args.ts';
+import { durationFlag, integerFlag, parseCommandLine, UsageError } from './args.ts';
 import { DemoCommands } from './demo-commands.ts';
 import { StatusScreen, type DemoSnapshot, type DeviceRow, type FrameRow } from './demo-view.ts';
 
 const USAGE = `Usage: burrow demo [--ble 2] [--serial 1] [--engine xs|node] [--cpu esp32|host] [--relay]
-                   [--interval 2000] [--duration SECONDS] [--data DIR]
+                   [--interval 2000] [--duration 60s] [--data DIR]
 
 Runs a demo fleet end to end on this machine: cloud service, gateway, and simulated ESP32s
 running the real firmware. Everything is enrolled automatically; Ctrl-C stops it.
@@ -31,7 +31,8 @@ running the real firmware. Everything is enrolled automatically; Ctrl-C stops it
                  (default); host: as fast as this machine
   --relay        route device -> gateway -> relay -> cloud; the cloud opens no port
   --interval MS  reporting interval of every device (default 2000)
-  --duration S   stop after S seconds and exit 1 unless every device delivered (default: until Ctrl-C)
+  --duration T   stop after T (90s, 5m; a bare number is seconds) and exit 1 unless every device
+                 delivered (default: until Ctrl-C)
   --data DIR     where the cloud's database, logs and device NVS go (default: a new temp dir)`;
 
 // Our limits.
@@ -66,7 +67,7 @@ export async function run(args: string[]): Promise<number> {
   const cpu = v.cpu ?? 'esp32';
   if (cpu !== 'esp32' && cpu !== 'host') throw new UsageError('--cpu must be esp32 or host');
   const intervalMs = integerFlag(v.interval, 'interval', 2000, 1000, 3_600_000);
-  const durationS = v.duration === undefined ? undefined : integerFlag(v.duration, 'duration', 0, 1, 86_400);
+  const durationMs = v.duration === undefined ? undefined : durationFlag(v.duration, 'duration', 1000, 86_400_000);
 
   const notes: string[] = [];
   const socat = serial === 0 || hasSocat();
@@ -137,7 +138,7 @@ export async function run(args: string[]): Promise<number> {
     const stop = () => { if (!stopping) { stopping = true; resolve(); } };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
-    if (durationS !== undefined) setTimeout(stop, durationS * 1000).unref();
+    if (durationMs !== undefined) setTimeout(stop, durationMs).unref();
   });
   const tick = async () => {
     commands.poll();

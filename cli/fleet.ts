@@ -11,7 +11,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fleetVerdict, type FleetVerdict } from '../simulators/stack/fleet-verdict.ts';
 import { LiveFleet, type StartProgress } from '../simulators/stack/live-fleet.ts';
-import { integerFlag, parseCommandLine, UsageError } from './args.ts';
+import { durationFlag, integerFlag, parseCommandLine, UsageError } from './args.ts';
 
 const USAGE = `Usage:
   burrow fleet [--devices N] [--duration 60s] [--engine node|xs] [--interval ms]
@@ -49,15 +49,9 @@ const STATUS_MS = 5_000;
 const PROGRESS_MS = 2_000;
 const MAX_DURATION_MS = 7 * 86_400_000;
 
-const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
 /** '90s', '5m', '1h', '500ms', or a bare number of seconds. */
 export function parseDuration(text: string | undefined, fallbackMs: number): number {
-  if (text === undefined) return fallbackMs;
-  const m = /^([0-9]+(?:\.[0-9]+)?)(ms|s|m|h)?$/.exec(text.trim());
-  const ms = m === null ? NaN : Number(m[1]) * UNITS[m[2] ?? 's']!;
-  if (!(ms >= 1000 && ms <= MAX_DURATION_MS)) throw new UsageError(`--duration must be like 90s, 5m or 1h (1 s to 7 days), got '${text}'`);
-  return Math.round(ms);
+  return text === undefined ? fallbackMs : durationFlag(text, 'duration', 1000, MAX_DURATION_MS);
 }
 
 const n = (v: number) => v.toLocaleString('en-US');

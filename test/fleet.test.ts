@@ -81,6 +81,6 @@ describe('fleet scale (scaled down)', function () {
   it('`burrow fleet` refuses bad arguments with exit status 2', () => {
     const r = spawnSync(process.execPath, [BIN, 'fleet', '--devices', '5', '--duration', 'soon'], { encoding: 'utf8' });
     assert.equal(r.status, 2);
-    assert.match(r.stderr, /--duration must be like 90s/);
+    assert.match(r.stderr, /--duration must be a duration like 90s/);
   });
 });
