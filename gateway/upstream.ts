@@ -25,8 +25,8 @@ import { FairQueue, type FairQueueLimits, type QueueRefusal } from './fair-queue
 // Our limits.
 /**
  * When the socket's buffer is full (the transport refused with FRAME_QUEUE_FULL) the pump
- * resumes on the socket's 'drain'; this timer is only the fallback should none come. A 20 ms
- * poll, as before, left loopback idle most of each wait: the 2 MB buffer drains in a few ms.
+ * resumes on the socket's 'drain', as soon as there is room; this timer is only the fallback
+ * should no 'drain' come for this connection.
  */
 const SOCKET_FULL_RETRY_MS = 250;
 
