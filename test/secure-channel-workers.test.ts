@@ -113,6 +113,25 @@ describe('secure-channel workers', () => {
     assert.equal(info.roams, 0);
   });
 
+  it('corrects a recipient rewritten in message 3 from the device\'s next messages, without a new handshake', () => {
+    const fleet = new Fleet({ provider });
+    const gw = fleet.gateway('gw1');
+    const device = fleet.device('d1', gw);
+    // The gateway rewrites the return route of the device's second message, message 3, so the
+    // cloud's channel starts with a route to a decryptor that does not exist.
+    let up = 0;
+    gw.tamper = { up: (m) => (++up === 2 ? { ...m, returnRoute: Route.of([...m.returnRoute.addresses.slice(0, -1), Address.local('sc.0000000000000000')]) } : m) };
+    device.open(fleet.cloud, fleet.clock).start();
+    fleet.run(30_000, [device]);
+    // The cloud's PONGs went nowhere until resent copies of message 3 agreed on the true route.
+    assert.equal(device.initiator.state, 'established');
+    assert.equal(device.initiator.stats.attempts, 1, 'no new handshake');
+    assert.equal(fleet.listener.channelOf(device.identity.id)!.roams, 1);
+    device.send('echo', utf8Encode('through'));
+    fleet.run(500, [device]);
+    assert.deepEqual(device.received.map((m) => text(m.payload)), ['through']);
+  });
+
   it('notices a cloud that lost the channel (restart) by keepalive silence, and re-handshakes', () => {
     const fleet = new Fleet({ provider });
     const device = fleet.device('d1', fleet.gateway('gw1'));

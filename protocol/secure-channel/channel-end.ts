@@ -14,7 +14,7 @@
  * Roaming (design.md): the network route to the peer is the return route of the newest
  * authenticated message (highest counter), so a device that comes back through another
  * gateway keeps its channel; an older message overtaken on a slower path moves nothing, and
- * neither does a route to another recipient than the peer's decryptor (see sameRecipient).
+ * a route to another recipient needs more than one message to move it (see follow).
  *
  * The owners (listener.ts, initiator.ts) register the two workers and pass messages in; this
  * class owns no timers and reports what happened through its return values and events.
@@ -27,6 +27,14 @@ import { decodeMessage, encodeMessage } from '../routing/codec.ts';
 import { routedMessage, type RoutedMessage } from '../routing/message.ts';
 import { Route } from '../routing/route.ts';
 import { encodeEnvelope, EnvelopeKind } from './envelope.ts';
+
+// Our limits.
+/**
+ * Authenticated messages in a row that must arrive by a route to a new recipient before the
+ * channel follows it: two, because a random corruption of the route does not repeat itself,
+ * while a hop that rewrites every message can drop them all anyway.
+ */
+const RECIPIENT_CONFIRMATIONS = 2;
 
 export interface ChannelEndOptions {
   readonly channel: ChannelTransport;
@@ -69,6 +77,8 @@ export class ChannelEnd {
   private readonly send: (message: RoutedMessage) => void;
   private readonly deliverTo: ((head: Address) => boolean) | undefined;
   private networkRoute: Route;
+  /** A route to another recipient than networkRoute's, and how many messages in a row came by it. */
+  private candidate: { route: Route; seen: number } | undefined;
   private newestNonce = -1;
   private lastReceived: number;
   private lastSent: number;
@@ -120,10 +130,7 @@ export class ChannelEnd {
     this.lastReceived = Math.max(this.lastReceived, now);
     if (opened.nonce > this.newestNonce) {
       this.newestNonce = opened.nonce;
-      if (!message.returnRoute.equals(this.networkRoute) && this.sameRecipient(message.returnRoute)) {
-        this.networkRoute = message.returnRoute;
-        this.stats.roams++;
-      }
+      this.follow(message.returnRoute);
     }
     switch (opened.type) {
       case MessageType.PAYLOAD:
@@ -177,14 +184,35 @@ export class ChannelEnd {
   }
 
   /**
-   * Routes sit outside the encryption, so a hop can rewrite the return route of a genuine
-   * message. Which transports lead to the peer may change (that is a roam), but the peer's
-   * decryptor, the route's last address, is fixed for the channel's life: a route that ends
-   * anywhere else was tampered with, and following it would send every later message into the
-   * void, a stall outliving the tampering. The message is still delivered (it authenticated).
+   * The return route of an authentic repeat of the handshake's last message (the listener's
+   * resent message 3), which counts as a message from the peer like any other.
    */
-  private sameRecipient(route: Route): boolean {
-    return !route.isEmpty && route.recipient().equals(this.networkRoute.recipient());
+  heardFrom(route: Route): void {
+    this.follow(route);
+  }
+
+  /**
+   * Routes sit outside the encryption, so a hop can rewrite the return route of a genuine
+   * message. Which transports lead to the peer may change at any message (that is a roam); the
+   * peer's decryptor, the route's last address, never changes during the channel's life. So a
+   * route to another recipient is followed only once RECIPIENT_CONFIRMATIONS messages in a row
+   * agree on it: one tampered message cannot send every later one into the void (a stall that
+   * outlived the tampering), and a recipient wrong from the start (a handshake message's route
+   * rewritten) is corrected by the peer's next messages.
+   */
+  private follow(route: Route): void {
+    if (route.isEmpty || route.equals(this.networkRoute)) {
+      this.candidate = undefined;
+      return;
+    }
+    if (!route.recipient().equals(this.networkRoute.recipient())) {
+      const agreeing = this.candidate !== undefined && this.candidate.route.recipient().equals(route.recipient());
+      this.candidate = { route, seen: agreeing ? this.candidate!.seen + 1 : 1 };
+      if (this.candidate.seen < RECIPIENT_CONFIRMATIONS) return;
+    }
+    this.candidate = undefined;
+    this.networkRoute = route;
+    this.stats.roams++;
   }
 
   private deliver(plaintext: Uint8Array): RoutedMessage {
