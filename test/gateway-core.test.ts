@@ -210,9 +210,13 @@ describe('gateway core (memory links, real TCP upstream)', function () {
     const a = device(gateway, 'a');
     const up = gateway.upstreams.all()[0]!;
     await until(() => up.state === 'up' && socket !== undefined);
-    // 12 MB: past the transport's 2 MB bound and what the kernel's socket buffers hold.
+    // 12 MB over many ticks (the socket has every chance to drain, but nobody reads): past
+    // the transport's 2 MB bound and what the kernel's socket buffers hold.
     const total = 12_000;
-    for (let i = 0; i < total; i++) a.fromDevice(bigFrame(upstream, i));
+    for (let i = 0; i < total; i++) {
+      a.fromDevice(bigFrame(upstream, i));
+      if (i % 100 === 99) await new Promise((r) => setImmediate(r));
+    }
     await until(() => up.queued > 0);
     assert.equal(a.counters.drops.queue_full, undefined, 'the queue took what the socket could not');
     socket!.resume();
