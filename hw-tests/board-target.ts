@@ -1,9 +1,9 @@
 /**
  * A real ESP32 running the flashed firmware, reached through a real gateway on this machine:
  * serialport on the adapter wired to the board's UART2, or noble on the HCI adapter. The cloud
- * is real too, on a fresh data directory holding a copy of the service identity the board was
- * built to trust (its `trustAnchor`), so every rig starts with an empty registry and store and
- * the operator's own data is never touched. The board's route names the address of the
+ * is real too, on a data directory made for the run holding a copy of the service identity
+ * the board was built to trust (its `trustAnchor`), so the run starts with an empty registry
+ * and store and the operator's own data is never touched. The board's route names the address of the
  * tampering hop (BURROW_HW_CLOUD_ADDRESS), which the suite listens on with the cloud behind it.
  *
  * A board lives through the whole run, and one rig's cloud is the next one's (the same data
@@ -30,6 +30,8 @@ import { validateConfig } from '../gateway/config.ts';
 import { CONFIG_DEFAULTS } from '../firmware/config.ts';
 import { Gateway } from '../gateway/gateway.ts';
 import { silentLogger, type Logger } from '../transport-node/log.ts';
+import { parseHostPort } from '../transport-node/tcp.ts';
+import { sleep } from './checks.ts';
 import { TamperHop } from './tamper.ts';
 import type { DeviceStatus, Rig, RigDevice, RigOptions, Target } from './target.ts';
 
@@ -105,13 +107,20 @@ function common(env: NodeJS.ProcessEnv, deviceVar: string): string | undefined {
   if (id === undefined || !identifierPattern.test(id)) return `set ${deviceVar} to the board's identifier (its console prints 'burrow: identifier I…' at boot)`;
   const dir = env[ENV.cloudDir];
   if (dir === undefined || !existsSync(dataPaths(dir).identity)) return `set ${ENV.cloudDir} to the cloud data directory whose identifier the board was built with as trustAnchor`;
+  const address = env[ENV.cloudAddress] ?? DEFAULT_CLOUD_ADDRESS;
+  try {
+    parseHostPort(address);
+  } catch {
+    return `${ENV.cloudAddress} must be host:port (the address in the board's route), not '${address.slice(0, 60)}'`;
+  }
+  const interval = env[ENV.interval];
+  if (interval !== undefined && !(/^[0-9]+$/.test(interval) && Number(interval) >= 1000)) return `${ENV.interval} must be the board's interval in ms (at least 1000), not '${interval.slice(0, 20)}'`;
   return undefined;
 }
 
 function settings(env: NodeJS.ProcessEnv, link: Link, deviceVar: string): BoardEnv {
-  const address = env[ENV.cloudAddress] ?? DEFAULT_CLOUD_ADDRESS;
-  const colon = address.lastIndexOf(':');
-  return { link, identifier: env[deviceVar]!, cloudDir: env[ENV.cloudDir]!, cloudHost: address.slice(0, colon), cloudPort: Number(address.slice(colon + 1)), intervalMs: Number(env[ENV.interval] ?? CONFIG_DEFAULTS.intervalMs) };
+  const { host, port } = parseHostPort(env[ENV.cloudAddress] ?? DEFAULT_CLOUD_ADDRESS);
+  return { link, identifier: env[deviceVar]!, cloudDir: env[ENV.cloudDir]!, cloudHost: host, cloudPort: port, intervalMs: Number(env[ENV.interval] ?? CONFIG_DEFAULTS.intervalMs) };
 }
 
 function boardTarget(name: string, unavailable: string | undefined, read: () => BoardEnv, log: Logger): Target {
@@ -121,11 +130,12 @@ function boardTarget(name: string, unavailable: string | undefined, read: () => 
     unavailable,
     can: { freshDevices: false, console: false, gpio: false, firmwareSettings: false, maxDevices: 1 },
     patience: BOARD_PATIENCE,
+    prepareMs: WARM_UP_MS + CLOSE_FLUSH_MS + 10_000,
+    prepare: (seed) => warmUp(read(), session, seed, log),
     rig: async (o) => {
-      const env = read();
-      if (session.last === undefined) await warmUp(env, session, o.seed, log);
+      if (session.last === undefined) throw new Error('the board target was not prepared (its warm-up did not finish)');
       session.baseline = session.last;
-      return BoardRig.start(env, session, o, log);
+      return BoardRig.start(read(), session, o, log);
     },
   };
 }
@@ -314,7 +324,6 @@ class BoardRig implements Rig {
   }
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const dataDirOf = (workDir: string) => join(workDir, 'cloud');
 
 /** A data directory for the run holding a copy of the identity the board trusts (removed at exit). */

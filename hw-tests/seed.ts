@@ -2,8 +2,9 @@
  * Seeds for every fault the suite injects. One suite seed (HW_SEED, or a fresh one printed at
  * the start), and from it one seed per scenario by name, so `HW_SEED=n npx mocha ... --grep
  * roam` replays that scenario's faults alone. Only the faults are seeded: device keys come
- * from real randomness, as on hardware, so a replay repeats what the adversary and the cables
- * did, not the bytes on the wire.
+ * from real randomness, as on hardware. A replay makes the same fault decisions in the same
+ * order (outage lengths, attack rates, what the hop does to its n-th frame); which frames
+ * those fall on can still differ with timing, as the hop draws per frame as frames arrive.
  *
  * The stream is the project's one seeded RNG (simulators/xs/random.ts), wrapped with the few
  * draws a fault plan needs.

@@ -27,10 +27,15 @@ function registerTarget(target: Target, scenarios: readonly Scenario[], seed: nu
     const open: Rig[] = [];
     let notes: string[] = [];
 
-    before(function () {
-      if (target.unavailable === undefined) return;
-      console.log(`  hw-tests on ${target.name}: skipped: ${target.unavailable}`);
-      this.skip();
+    before(async function () {
+      if (target.unavailable !== undefined) {
+        console.log(`  hw-tests on ${target.name}: skipped: ${target.unavailable}`);
+        this.skip();
+      }
+      if (target.prepare === undefined) return;
+      this.timeout(target.prepareMs ?? SETUP_MS);
+      console.log(`  hw-tests on ${target.name}: preparing (up to ${Math.round((target.prepareMs ?? SETUP_MS) / 1000)} s)...`);
+      await target.prepare(seed);
     });
 
     afterEach(async function () {

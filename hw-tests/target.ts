@@ -118,5 +118,8 @@ export interface Target {
   readonly can: Capabilities;
   /** Multiplies every wait: a board computes a handshake in seconds, a simulator in milliseconds. */
   readonly patience: number;
+  /** Run once before the first scenario (a board's warm-up), within prepareMs. */
+  readonly prepare?: (seed: number) => Promise<void>;
+  readonly prepareMs?: number;
   rig(options: RigOptions): Promise<Rig>;
 }

@@ -57,9 +57,8 @@ export const tamperingGateway: Scenario = {
     assert.ok(after.rejected > before.rejected, `the cloud's channel rejected forgeries (${after.rejected})`);
     assertDelivered(rig, d, s, ctx.target.can.freshDevices);
     // Forged ACKs and commands sent around the channel moved nothing on the device.
-    assert.equal(s.intervalMs, intervalMs);
-    assert.notEqual(s.intervalMs, FORGED_INTERVAL_MS);
-    assert.ok(s.floor <= s.seq);
+    assert.notEqual(intervalMs, FORGED_INTERVAL_MS);
+    assert.equal(s.intervalMs, intervalMs, 'no forged set-interval was obeyed');
     // And the channel works as before: new readings keep coming, untouched.
     const stored = rig.stored(d.identifier).count;
     await waitStored(rig, d, stored + 2, ctx.ms(5_000) + 3 * rig.intervalMs);

@@ -22,11 +22,14 @@ export class PtyBridge {
     const child = spawn('socat', ['STDIO', `PTY,link=${path},raw,echo=0`], { stdio: ['pipe', 'pipe', 'pipe'] });
     let failure = '';
     child.stderr?.setEncoding('utf8').on('data', (t: string) => { failure = (failure + t).slice(-500); });
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.once('error', (e) => { failure = e.message; });
+    // A socat that cannot be started (not installed) emits 'error' and never 'exit'.
+    const exited = new Promise<void>((resolve) => {
+      child.once('exit', () => resolve());
+      child.once('error', (e) => { failure = e.message; resolve(); });
+    });
     const deadline = Date.now() + PTY_APPEAR_MS;
     while (!existsSync(path)) {
-      if (child.exitCode !== null || Date.now() > deadline) {
+      if (child.exitCode !== null || (failure !== '' && child.pid === undefined) || Date.now() > deadline) {
         child.kill('SIGKILL');
         await exited;
         throw new ConfigError('CONFIG_INVALID', `socat could not create ${path}${failure ? `: ${failure.trim()}` : ''} (is socat installed?)`);
