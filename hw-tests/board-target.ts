@@ -132,6 +132,12 @@ function boardTarget(name: string, unavailable: string | undefined, read: () => 
     patience: BOARD_PATIENCE,
     prepareMs: WARM_UP_MS + CLOSE_FLUSH_MS + 10_000,
     prepare: (seed) => warmUp(read(), session, seed, log),
+    finish: async () => {
+      // The copy of the service's private key goes when the run does (and at exit, should the
+      // run end before its after hooks).
+      if (session.workDir !== undefined) rmSync(session.workDir, { recursive: true, force: true });
+      session.workDir = undefined;
+    },
     rig: async (o) => {
       if (session.last === undefined) throw new Error('the board target was not prepared (its warm-up did not finish)');
       session.baseline = session.last;

@@ -38,6 +38,10 @@ function registerTarget(target: Target, scenarios: readonly Scenario[], seed: nu
       await target.prepare(seed);
     });
 
+    after(async () => {
+      await target.finish?.();
+    });
+
     afterEach(async function () {
       const failed = this.currentTest?.state === 'failed';
       if (failed) console.log(failureReport(this.currentTest?.title ?? '', seed, notes, open));

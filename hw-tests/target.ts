@@ -121,5 +121,7 @@ export interface Target {
   /** Run once before the first scenario (a board's warm-up), within prepareMs. */
   readonly prepare?: (seed: number) => Promise<void>;
   readonly prepareMs?: number;
+  /** Run once after the last scenario (a board target removes its copy of the service key). */
+  readonly finish?: () => Promise<void>;
   rig(options: RigOptions): Promise<Rig>;
 }
