@@ -26,12 +26,9 @@ export function openStore(paths: DataPaths, readonly = false): SqliteStore {
 /** The registry as the CLI uses it: the CLI prints what happened, so the registry logs nothing. */
 export const cliRegistry = (store: SqliteStore): Registry => new Registry(store, () => Date.now(), silentLogger);
 
-/** '90s', '15m', '2h', '7d', '500ms'; a bare number is seconds. Returns ms. */
-export const parseDuration = (text: string, flag: string): number => durationFlag(text, flag);
-
 /** An ISO 8601 time, or a duration meaning "that long ago" ('10m'). Returns wall-clock ms. */
 export function parseSince(text: string, now: number): number {
-  if (/^\d+(?:\.\d+)?(ms|s|m|h|d)$/.test(text)) return now - parseDuration(text, 'since');
+  if (/^\d+(?:\.\d+)?(ms|s|m|h|d)$/.test(text)) return now - durationFlag(text, 'since');
   const t = Date.parse(text);
   if (Number.isNaN(t)) throw new UsageError(`--since must be an ISO time (2025-06-01T12:00:00Z) or a duration ago (10m), got '${text}'`);
   return t;

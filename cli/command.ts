@@ -9,7 +9,8 @@ import { checkCommand } from '../cloud/services/commands.ts';
 import type { CommandRecord } from '../cloud/storage/store.ts';
 import { parseIdentifier } from '../protocol/identity/identifier.ts';
 import { integerFlag, parseCommandLine, UsageError } from './args.ts';
-import { DATA_HELP, dataDir, openStore, parseDuration, reportErrors } from './cloud-args.ts';
+import { durationFlag } from './args.ts';
+import { DATA_HELP, dataDir, openStore, reportErrors } from './cloud-args.ts';
 import type { DataPaths } from '../cloud/data-dir.ts';
 
 const USAGE = `Usage: burrow command <device> <name> [args-json] [--wait 10s] [--data DIR]
@@ -83,7 +84,7 @@ export async function run(args: string[]): Promise<number> {
     if (first === undefined || name === undefined || extra.length > 0) throw new UsageError(`expected <device> <name> [args-json]\n\n${USAGE}`);
     const { command, viaService } = await queue(paths, first, name, argsJson ?? '{}');
     if (!viaService) console.error('no cloud service is running: queued in the database, sent when the service runs and the device connects');
-    const outcome = v.wait === '0' ? command : await awaitOutcome(paths, command.id, v.wait === undefined ? 10_000 : parseDuration(v.wait, 'wait'));
+    const outcome = v.wait === '0' ? command : await awaitOutcome(paths, command.id, v.wait === undefined ? 10_000 : durationFlag(v.wait, 'wait'));
     const c = outcome ?? command;
     console.log(describe(c));
     return c.state === 'failed' ? 1 : 0;

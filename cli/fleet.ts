@@ -49,10 +49,6 @@ const STATUS_MS = 5_000;
 const PROGRESS_MS = 2_000;
 const MAX_DURATION_MS = 7 * 86_400_000;
 
-/** '90s', '5m', '1h', '500ms', or a bare number of seconds. */
-export function parseDuration(text: string | undefined, fallbackMs: number): number {
-  return text === undefined ? fallbackMs : durationFlag(text, 'duration', 1000, MAX_DURATION_MS);
-}
 
 const n = (v: number) => v.toLocaleString('en-US');
 const mb = (bytes: number) => `${Math.round(bytes / 1e6)} MB`;
@@ -100,7 +96,7 @@ export async function run(args: string[]): Promise<number> {
   if (parsed.positionals.length > 0) throw new UsageError(`unexpected '${parsed.positionals[0]}'\n\n${USAGE}`);
   const v = parsed.values;
   const count = integerFlag(v.devices, 'devices', 100, 1, 10_000);
-  const durationMs = parseDuration(v.duration, 60_000);
+  const durationMs = v.duration === undefined ? 60_000 : durationFlag(v.duration, 'duration', 1000, MAX_DURATION_MS);
   const engine = v.engine ?? 'node';
   if (engine !== 'node' && engine !== 'xs') throw new UsageError(`--engine must be node or xs, got '${engine}'`);
   const intervalMs = integerFlag(v.interval, 'interval', 10_000, 1_000, 86_400_000);

@@ -8,7 +8,8 @@ import { randomBytes } from 'node:crypto';
 import { formatAttributes, parseAttributes } from '../cloud/attributes.ts';
 import { DEFAULT_TICKET_TTL_MS } from '../cloud/tickets.ts';
 import { parseCommandLine, UsageError } from './args.ts';
-import { cliRegistry, DATA_HELP, dataDir, openStore, parseDuration, reportErrors } from './cloud-args.ts';
+import { durationFlag } from './args.ts';
+import { cliRegistry, DATA_HELP, dataDir, openStore, reportErrors } from './cloud-args.ts';
 
 const USAGE = `Usage: burrow ticket create [--attr key=value ...] [--ttl 1h] [--json] [--data DIR]
 
@@ -29,7 +30,7 @@ export async function run(args: string[]): Promise<number> {
   if (parsed.positionals.length !== 1 || parsed.positionals[0] !== 'create') throw new UsageError(`expected 'create'\n\n${USAGE}`);
   return reportErrors('ticket', () => {
     const attributes = parseAttributes(parsed.values.attr ?? []);
-    const ttl = parsed.values.ttl === undefined ? DEFAULT_TICKET_TTL_MS : parseDuration(parsed.values.ttl, 'ttl');
+    const ttl = parsed.values.ttl === undefined ? DEFAULT_TICKET_TTL_MS : durationFlag(parsed.values.ttl, 'ttl');
     const store = openStore(dataDir(parsed.values.data, true));
     try {
       const ticket = cliRegistry(store).issueTicket(attributes, ttl, (n) => new Uint8Array(randomBytes(n)));

@@ -15,6 +15,7 @@
  */
 import net from 'node:net';
 import { encodeFrame, LengthPrefixDecoder } from '../protocol/framing/length-prefix.ts';
+import { parseHostPort } from '../transport-node/tcp.ts';
 import { FORGERY_KINDS, flipBits, forge, type Direction, type ForgeryKind } from './forgeries.ts';
 import { Dice } from './seed.ts';
 
@@ -71,7 +72,7 @@ export class TamperHop {
   readonly counters: Readonly<Record<Direction, TamperCounters>> = { up: newCounters(), down: newCounters() };
   readonly dice: Dice;
   port = 0;
-  private upstream: string | undefined;
+  private upstream: { host: string; port: number } | undefined;
   private upstreamKnown: () => void = () => undefined;
   private readonly known: Promise<void>;
   private readonly server: net.Server;
@@ -95,7 +96,7 @@ export class TamperHop {
 
   /** Where frames go (host:port); connections made before this wait for it. */
   setUpstream(hostPort: string): void {
-    this.upstream = hostPort;
+    this.upstream = parseHostPort(hostPort);
     this.upstreamKnown();
   }
 
@@ -115,7 +116,7 @@ export class TamperHop {
     this.track(inbound);
     inbound.pause();
     await this.known;
-    const [host, port] = [this.upstream!.slice(0, this.upstream!.lastIndexOf(':')), Number(this.upstream!.slice(this.upstream!.lastIndexOf(':') + 1))];
+    const { host, port } = this.upstream!;
     const outbound = this.track(net.connect({ host, port }));
     outbound.setNoDelay(true);
     inbound.setNoDelay(true);

@@ -79,11 +79,9 @@ interface Connection {
   readonly decoder: LengthPrefixDecoder;
   connected: boolean;
   /**
-   * The first DIRECT_FRAMES_PER_TICK frames of a tick are written at once; those after them in
-   * the same tick are held (corked) and leave together at its end, in one writev.
+   * Frames sent in this tick. The first DIRECT_FRAMES_PER_TICK are written at once; those after
+   * them are held (corked, while tickFrames > DIRECT_FRAMES_PER_TICK) and leave together.
    */
-  tick: 'idle' | 'written' | 'corked';
-  /** Frames written directly in this tick. */
   tickFrames: number;
 }
 
@@ -162,16 +160,10 @@ export class TcpTransport extends EventEmitter implements Transport {
     const frame = encodeFrame(encodeMessage(message));
     // A big burst (a gateway forwarding many devices' frames in one tick) costs one system call
     // for its tail, not one per frame; a lone frame or a small burst goes out at once.
-    if (c.tick === 'idle') {
-      c.tick = 'written';
-      process.nextTick(endTick, c);
-    }
-    if (c.tick === 'written' && ++c.tickFrames > DIRECT_FRAMES_PER_TICK) {
-      c.tick = 'corked';
-      c.socket.cork();
-    }
+    if (c.tickFrames === 0) process.nextTick(endTick, c);
+    if (++c.tickFrames === DIRECT_FRAMES_PER_TICK + 1) c.socket.cork();
     c.socket.write(frame);
-    if (c.tick === 'corked' && c.socket.writableLength >= CORK_BYTES) {
+    if (isCorked(c) && c.socket.writableLength >= CORK_BYTES) {
       c.socket.uncork();
       c.socket.cork();
     }
@@ -183,10 +175,7 @@ export class TcpTransport extends EventEmitter implements Transport {
   async close(): Promise<void> {
     for (const c of this.connections.values()) {
       // What this tick corked goes out first, as it would have without the cork.
-      if (c.tick === 'corked') {
-        c.tick = 'idle';
-        c.socket.uncork();
-      }
+      endTick(c);
       c.socket.destroy();
     }
     await Promise.all(this.servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
@@ -221,7 +210,7 @@ export class TcpTransport extends EventEmitter implements Transport {
 
   private attach(key: string, socket: net.Socket, connected: boolean): Connection {
     socket.setNoDelay(true);
-    const c: Connection = { key, socket, back: new Address(TransportType.TCP, key), decoder: new LengthPrefixDecoder(), connected, tick: 'idle', tickFrames: 0 };
+    const c: Connection = { key, socket, back: new Address(TransportType.TCP, key), decoder: new LengthPrefixDecoder(), connected, tickFrames: 0 };
     this.connections.set(key, c);
     socket.on('data', (chunk: Buffer) => this.onData(c, chunk));
     socket.on('error', (e: NodeJS.ErrnoException) => {
@@ -282,8 +271,9 @@ export class TcpTransport extends EventEmitter implements Transport {
 /** For tests and logs: the peer key of an address ('#3' or 'host:port'). */
 export const tcpKey = (a: Address): string => new TextDecoder().decode(a.value);
 
+const isCorked = (c: Connection): boolean => c.tickFrames > DIRECT_FRAMES_PER_TICK;
+
 function endTick(c: Connection): void {
-  if (c.tick === 'corked') c.socket.uncork();
-  c.tick = 'idle';
+  if (isCorked(c)) c.socket.uncork();
   c.tickFrames = 0;
 }

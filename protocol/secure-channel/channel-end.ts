@@ -184,14 +184,9 @@ export class ChannelEnd {
   }
 
   /**
-   * The return route of an authentic repeat of the handshake's last message (the listener's
-   * resent message 3), which counts as a message from the peer like any other.
-   */
-  heardFrom(route: Route): void {
-    this.follow(route);
-  }
-
-  /**
+   * The return route of an authentic message from the peer: every newer transport message, and
+   * the listener's authentic repeats of message 3.
+   *
    * Routes sit outside the encryption, so a hop can rewrite the return route of a genuine
    * message. Which transports lead to the peer may change at any message (that is a roam); the
    * peer's decryptor, the route's last address, never changes during the channel's life. So a
@@ -200,7 +195,7 @@ export class ChannelEnd {
    * outlived the tampering), and a recipient wrong from the start (a handshake message's route
    * rewritten) is corrected by the peer's next messages.
    */
-  private follow(route: Route): void {
+  follow(route: Route): void {
     if (route.isEmpty || route.equals(this.networkRoute)) {
       this.candidate = undefined;
       return;

@@ -234,7 +234,7 @@ export class SecureChannelListener {
         if (envelope.kind === EnvelopeKind.TRANSPORT) this.onTransport(open, message, envelope.body);
         else if (envelope.kind === EnvelopeKind.MESSAGE3 && equalBytes(message.payload, open.message3)) {
           // The device never heard our PONG: perhaps it went to a route a hop had rewritten.
-          open.end.heardFrom(message.returnRoute);
+          open.end.follow(message.returnRoute);
           open.end.sendControl(MessageType.PONG, this.options.clock()); // confirm again
         } else this.options.events?.dropped?.(`handshake message ${envelope.kind} on an open channel`);
         return;

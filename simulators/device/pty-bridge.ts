@@ -23,13 +23,14 @@ export class PtyBridge {
     let failure = '';
     child.stderr?.setEncoding('utf8').on('data', (t: string) => { failure = (failure + t).slice(-500); });
     // A socat that cannot be started (not installed) emits 'error' and never 'exit'.
+    let gone = false;
     const exited = new Promise<void>((resolve) => {
-      child.once('exit', () => resolve());
-      child.once('error', (e) => { failure = e.message; resolve(); });
+      child.once('exit', () => { gone = true; resolve(); });
+      child.once('error', (e) => { gone = true; failure = e.message; resolve(); });
     });
     const deadline = Date.now() + PTY_APPEAR_MS;
     while (!existsSync(path)) {
-      if (child.exitCode !== null || (failure !== '' && child.pid === undefined) || Date.now() > deadline) {
+      if (gone || Date.now() > deadline) {
         child.kill('SIGKILL');
         await exited;
         throw new ConfigError('CONFIG_INVALID', `socat could not create ${path}${failure ? `: ${failure.trim()}` : ''} (is socat installed?)`);
