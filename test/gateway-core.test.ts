@@ -18,17 +18,10 @@ import type { MemoryLink } from '../gateway/memory-link.ts';
 import { UpstreamSink } from '../gateway/upstream-sink.ts';
 
 /** A frame as a device sends it: first hop names the gateway, then the upstream, then 'api'. */
-function deviceFrame(upstream: string, n: number, to = 'api'): Uint8Array {
-  const payload = new Uint8Array(24).fill(n & 255);
+function deviceFrame(upstream: string, n: number, to = 'api', size = 24): Uint8Array {
+  const payload = new Uint8Array(size).fill(n & 255);
   new DataView(payload.buffer).setUint32(0, n);
   return encodeMessage(routedMessage(route('ble:gw', upstream, to), route('app'), payload));
-}
-
-/** A device frame with a 1 KiB payload, for filling sockets. */
-function bigFrame(upstream: string, n: number): Uint8Array {
-  const payload = new Uint8Array(1024);
-  new DataView(payload.buffer).setUint32(0, n);
-  return encodeMessage(routedMessage(route('ble:gw', upstream, 'api'), route('app'), payload));
 }
 
 function seqOf(payload: Uint8Array): number {
@@ -214,7 +207,7 @@ describe('gateway core (memory links, real TCP upstream)', function () {
     // the transport's 2 MB bound and what the kernel's socket buffers hold.
     const total = 12_000;
     for (let i = 0; i < total; i++) {
-      a.fromDevice(bigFrame(upstream, i));
+      a.fromDevice(deviceFrame(upstream, i, 'api', 1024)); // 1 KiB payloads fill sockets fast
       if (i % 100 === 99) await new Promise((r) => setImmediate(r));
     }
     await until(() => up.queued > 0);

@@ -15,6 +15,9 @@ import { seededRandom } from '../simulators/xs/random.ts';
 import { Fleet } from './support/channel-fleet.ts';
 
 const provider = nodeCryptoProvider();
+
+/** What a tampering hop can do: point a message's return route at a decryptor that does not exist. */
+const toAnotherRecipient = (m: RoutedMessage): RoutedMessage => ({ ...m, returnRoute: Route.of([...m.returnRoute.addresses.slice(0, -1), Address.local('sc.0000000000000000')]) });
 const text = (b: Uint8Array) => utf8Decode(b);
 
 describe('secure-channel workers', () => {
@@ -98,8 +101,7 @@ describe('secure-channel workers', () => {
     fleet.run(500, [device]);
     const cloudRoute = String(fleet.listener.channelOf(device.identity.id)!.route);
     // The gateway points both ends' return routes at a decryptor that is not the peer's.
-    const elsewhere = (m: RoutedMessage): RoutedMessage => ({ ...m, returnRoute: Route.of([...m.returnRoute.addresses.slice(0, -1), Address.local('sc.0000000000000000')]) });
-    gw.tamper = { up: elsewhere, down: elsewhere };
+    gw.tamper = { up: toAnotherRecipient, down: toAnotherRecipient };
     device.send('echo', utf8Encode('tampered'));
     fleet.run(500, [device]);
     gw.tamper = {};
@@ -120,7 +122,7 @@ describe('secure-channel workers', () => {
     // The gateway rewrites the return route of the device's second message, message 3, so the
     // cloud's channel starts with a route to a decryptor that does not exist.
     let up = 0;
-    gw.tamper = { up: (m) => (++up === 2 ? { ...m, returnRoute: Route.of([...m.returnRoute.addresses.slice(0, -1), Address.local('sc.0000000000000000')]) } : m) };
+    gw.tamper = { up: (m) => (++up === 2 ? toAnotherRecipient(m) : m) };
     device.open(fleet.cloud, fleet.clock).start();
     fleet.run(30_000, [device]);
     // The cloud's PONGs went nowhere until resent copies of message 3 agreed on the true route.
